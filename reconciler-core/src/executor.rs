@@ -1,0 +1,328 @@
+//! The executor: one reconcile (and one remove) over a [`CharmReconciler`].
+//!
+//! A reconcile walks the compile-time (or build-time) execution order once. Each component
+//! runs if every dependency ended this reconcile Active and it is ready; otherwise it is
+//! skipped with a status that names what held it back. Failures and panics are contained
+//! to the component that caused them. Each component's status is computed at most once,
+//! so the whole reconcile is O(components + dependency edges).
+
+use std::any::Any;
+use std::fmt::Write as _;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::time::Instant;
+
+use tracing::{error, info, info_span, warn};
+
+use crate::context::Context;
+use crate::reconciler::CharmReconciler;
+use crate::status::{Status, aggregate};
+
+/// What happened to one component in a reconcile.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// It ran and returned `Ok`.
+    Ran,
+    /// It ran and returned an error; the text is the error's whole cause chain.
+    Failed {
+        /// The error chain, outermost first, joined with `": "`.
+        error: String,
+    },
+    /// It panicked (in `configure_*`, `ready_for_execution` or `status`); the runtime
+    /// caught the panic.
+    Panicked {
+        /// The panic message.
+        message: String,
+    },
+    /// It did not run because these dependencies did not end the reconcile Active.
+    Skipped {
+        /// The names of the dependencies that held it back, in `depends_on` order.
+        waiting_on: Vec<String>,
+    },
+    /// Its dependencies were Active but its `ready_for_execution` was false.
+    NotReady,
+}
+
+impl Outcome {
+    /// Whether the component's configure methods were called.
+    pub fn ran(&self) -> bool {
+        matches!(self, Outcome::Ran | Outcome::Failed { .. })
+    }
+}
+
+/// One component's result in a reconcile.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ComponentReport {
+    /// The component's name.
+    pub name: String,
+    /// Its status at the end of the reconcile.
+    pub status: Status,
+    /// What happened to it.
+    pub outcome: Outcome,
+}
+
+/// The result of one reconcile: every component's status and outcome, and the unit status.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Report {
+    /// One entry per component, in declaration order.
+    pub components: Vec<ComponentReport>,
+    /// The indices of the components whose configure methods were called, in call order.
+    pub executed: Vec<usize>,
+    /// The aggregated status for the unit, always settable by `status-set`.
+    pub unit_status: Status,
+}
+
+impl Report {
+    /// The report of the component with this name.
+    pub fn component(&self, name: &str) -> Option<&ComponentReport> {
+        self.components.iter().find(|c| c.name == name)
+    }
+
+    /// The status of the component with this name.
+    pub fn status_of(&self, name: &str) -> Option<&Status> {
+        self.component(name).map(|c| &c.status)
+    }
+
+    /// The names of the components that ran (configure was called), in run order.
+    pub fn executed_names(&self) -> Vec<&str> {
+        self.executed
+            .iter()
+            .map(|&i| self.components[i].name.as_str())
+            .collect()
+    }
+}
+
+/// Runs one reconcile of `charm`: every component whose dependencies end Active, in the
+/// charm's execution order, with failures and panics contained. Returns what happened.
+///
+/// The unit status in the report is what the caller should set (once) with `status-set`;
+/// this function only logs.
+pub fn reconcile<C: CharmReconciler + ?Sized>(charm: &mut C, ctx: &mut Context<'_>) -> Report {
+    let event = ctx.event().name();
+    let span = info_span!("reconcile", event = %event);
+    let _entered = span.enter();
+
+    let leader = match ctx.is_leader() {
+        Ok(leader) => leader,
+        Err(error) => {
+            error!(
+                "could not read leadership ({}); configuring as a non-leader",
+                crate::error::join_chain(std::iter::successors(
+                    Some(&error as &dyn std::error::Error),
+                    |&e| e.source()
+                ))
+            );
+            false
+        }
+    };
+
+    let count = charm.component_count();
+    let mut statuses: Vec<Option<Status>> = vec![None; count];
+    let mut outcomes: Vec<Option<Outcome>> = vec![None; count];
+    let mut executed = Vec::with_capacity(count);
+
+    for position in 0..count {
+        let index = charm.execution_order()[position];
+        let name = charm.component_name(index);
+        let component_span = info_span!("component", name = %name);
+        let _in_component = component_span.enter();
+
+        let waiting_on: Vec<usize> = charm
+            .component_depends_on(index)
+            .iter()
+            .copied()
+            .filter(|&dependency| {
+                !statuses[dependency]
+                    .as_ref()
+                    .expect("execution order places dependencies first")
+                    .is_active()
+            })
+            .collect();
+
+        let (status, outcome) = if !waiting_on.is_empty() {
+            skipped(charm, &statuses, &waiting_on)
+        } else {
+            let started = Instant::now();
+            match contain(|| charm.component_ready(index, ctx)) {
+                Err(message) => panicked("ready_for_execution", message),
+                Ok(false) => match contain(|| charm.component_status(index, ctx)) {
+                    Err(message) => panicked("status", message),
+                    Ok(status) if status.is_active() => (
+                        Status::waiting("not ready for execution"),
+                        Outcome::NotReady,
+                    ),
+                    Ok(status) => (status, Outcome::NotReady),
+                },
+                Ok(true) => {
+                    executed.push(index);
+                    run(charm, index, ctx, leader, started)
+                }
+            }
+        };
+        log_component(charm.component_name(index), &status, &outcome);
+        statuses[index] = Some(status);
+        outcomes[index] = Some(outcome);
+    }
+
+    let components: Vec<ComponentReport> = statuses
+        .into_iter()
+        .zip(outcomes)
+        .enumerate()
+        .map(|(index, (status, outcome))| ComponentReport {
+            name: charm.component_name(index).to_owned(),
+            status: status.expect("every component was visited"),
+            outcome: outcome.expect("every component was visited"),
+        })
+        .collect();
+    let unit_status = aggregate(components.iter().map(|c| (c.name.as_str(), &c.status)));
+    log_summary(&components, &unit_status);
+    Report {
+        components,
+        executed,
+        unit_status,
+    }
+}
+
+/// Runs one component's configure phases and reads its status, containing failures.
+fn run<C: CharmReconciler + ?Sized>(
+    charm: &mut C,
+    index: usize,
+    ctx: &mut Context<'_>,
+    leader: bool,
+    started: Instant,
+) -> (Status, Outcome) {
+    let configured = contain(|| charm.configure_component(index, ctx, leader));
+    let result = match configured {
+        Err(message) => panicked("configure", message),
+        Ok(Err(error)) => {
+            let chain = error.chain_text();
+            (error.status(), Outcome::Failed { error: chain })
+        }
+        Ok(Ok(())) => match contain(|| charm.component_status(index, ctx)) {
+            Err(message) => panicked("status", message),
+            Ok(status) => (status, Outcome::Ran),
+        },
+    };
+    let elapsed = started.elapsed();
+    tracing::debug!(
+        elapsed_us = elapsed.as_micros() as u64,
+        "configure took {elapsed:?}"
+    );
+    result
+}
+
+/// The status of a component skipped because `waiting_on` (indices) are not Active.
+fn skipped<C: CharmReconciler + ?Sized>(
+    charm: &C,
+    statuses: &[Option<Status>],
+    waiting_on: &[usize],
+) -> (Status, Outcome) {
+    let mut message = String::from("waiting on ");
+    let mut names = Vec::with_capacity(waiting_on.len());
+    for (n, &dependency) in waiting_on.iter().enumerate() {
+        let name = charm.component_name(dependency);
+        let status = statuses[dependency].as_ref().expect("dependency visited");
+        if n > 0 {
+            message.push_str(", ");
+        }
+        let _ = write!(message, "{name} ({status})");
+        names.push(name.to_owned());
+    }
+    (
+        Status::maintenance(message),
+        Outcome::Skipped { waiting_on: names },
+    )
+}
+
+fn panicked(during: &str, message: String) -> (Status, Outcome) {
+    (
+        Status::error(format!("panicked in {during}: {message}")),
+        Outcome::Panicked { message },
+    )
+}
+
+/// Runs `f`, turning a panic into its message.
+fn contain<T>(f: impl FnOnce() -> T) -> Result<T, String> {
+    catch_unwind(AssertUnwindSafe(f)).map_err(panic_message)
+}
+
+/// The text of a panic payload (`panic!("...")` gives a `&str` or a `String`).
+pub(crate) fn panic_message(payload: Box<dyn Any + Send>) -> String {
+    match payload.downcast::<String>() {
+        Ok(message) => *message,
+        Err(payload) => match payload.downcast::<&'static str>() {
+            Ok(message) => (*message).to_owned(),
+            Err(_) => "a panic with a non-text payload".to_owned(),
+        },
+    }
+}
+
+fn log_component(name: &str, status: &Status, outcome: &Outcome) {
+    match outcome {
+        Outcome::Ran => info!(status = %status, "{name} ran: {status}"),
+        Outcome::Failed { error } => {
+            error!(status = %status, "{name} failed: {error}; status {status}")
+        }
+        Outcome::Panicked { message } => {
+            error!(status = %status, "{name} panicked: {message}; status {status}")
+        }
+        Outcome::Skipped { .. } => {
+            info!(status = %status, "{name} skipped, {}", status.message)
+        }
+        Outcome::NotReady => {
+            info!(status = %status, "{name} skipped, not ready for execution: {status}")
+        }
+    }
+}
+
+fn log_summary(components: &[ComponentReport], unit_status: &Status) {
+    if !tracing::enabled!(tracing::Level::INFO) {
+        return;
+    }
+    let mut line = format!("unit status {unit_status}");
+    if !components.is_empty() {
+        line.push_str("; components: ");
+        for (n, component) in components.iter().enumerate() {
+            if n > 0 {
+                line.push_str(", ");
+            }
+            let _ = write!(line, "{}=[{}]", component.name, component.status);
+        }
+    }
+    info!("{line}");
+}
+
+/// What happened in a remove.
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct RemoveReport {
+    /// The names of the components whose `remove` was called, in call order.
+    pub removed: Vec<String>,
+    /// The components whose `remove` failed or panicked, with the error text.
+    pub failures: Vec<(String, String)>,
+}
+
+/// Runs every component's `remove`, dependents before their dependencies (the reverse of
+/// the execution order). A failure or panic is logged and the others still run.
+pub fn remove<C: CharmReconciler + ?Sized>(charm: &mut C, ctx: &mut Context<'_>) -> RemoveReport {
+    let span = info_span!("remove", event = %ctx.event().name());
+    let _entered = span.enter();
+    let mut report = RemoveReport::default();
+    for position in (0..charm.component_count()).rev() {
+        let index = charm.execution_order()[position];
+        let name = charm.component_name(index).to_owned();
+        let _in_component = info_span!("component", name = %name).entered();
+        let failure = match contain(|| charm.remove_component(index, ctx)) {
+            Ok(Ok(())) => None,
+            Ok(Err(error)) => Some(error.chain_text()),
+            Err(message) => Some(format!("panicked: {message}")),
+        };
+        match &failure {
+            None => info!("{name} removed"),
+            Some(text) => warn!("{name} remove failed: {text}"),
+        }
+        if let Some(text) = failure {
+            report.failures.push((name.clone(), text));
+        }
+        report.removed.push(name);
+    }
+    report
+}

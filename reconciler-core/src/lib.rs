@@ -1,0 +1,91 @@
+//! Write Juju charms as a graph of components.
+//!
+//! A charm declares its parts as fields of a struct; `#[derive(CharmReconciler)]` turns the
+//! `#[component(depends_on = [...])]` attributes into a dependency graph checked at compile
+//! time. On every event the runtime reconciles: it runs each component whose dependencies
+//! are Active, in dependency order, skips the rest with a status that says what holds them
+//! back, contains failures and panics to the component that caused them, and sets the
+//! unit's status to the worst component status.
+//!
+//! The pieces:
+//! - [`Component`]: one independently reconciled part of a charm.
+//! - [`Status`] and [`aggregate`]: component statuses and the unit status rule.
+//! - [`reconcile`] and [`remove`]: the executor, driving any [`CharmReconciler`].
+//! - [`GraphBuilder`]: graphs only known at run time, validated like the derive does.
+//! - [`ComponentError`] and [`ResultExt`]: failures that carry the status to show.
+//!
+//! ```
+//! use reconciler_core::{reconcile, Backend, BackendError, Component, Context, Event,
+//!                       GraphBuilder, Status};
+//!
+//! struct Workload { image_ok: bool }
+//! impl Component for Workload {
+//!     fn status(&self, _: &mut Context<'_>) -> Status {
+//!         if self.image_ok { Status::active() } else { Status::blocked("bad image") }
+//!     }
+//! }
+//!
+//! struct Relation;
+//! impl Component for Relation {
+//!     fn status(&self, _: &mut Context<'_>) -> Status { Status::active() }
+//! }
+//!
+//! # struct Leader;
+//! # impl Backend for Leader {
+//! #     fn is_leader(&mut self) -> Result<bool, BackendError> { Ok(true) }
+//! # }
+//! let mut builder = GraphBuilder::new();
+//! builder.add("workload", Workload { image_ok: false }, &[]);
+//! builder.add("relation_1", Relation, &["workload"]);
+//! builder.add("relation_2", Relation, &[]);
+//! let mut charm = builder.build()?;
+//!
+//! let mut backend = Leader;
+//! let event = Event::ConfigChanged;
+//! let report = reconcile(&mut charm, &mut Context::new(&mut backend, &event));
+//!
+//! assert_eq!(report.executed_names(), ["workload", "relation_2"]);
+//! assert_eq!(
+//!     report.status_of("relation_1"),
+//!     Some(&Status::maintenance("waiting on workload (blocked: bad image)"))
+//! );
+//! assert_eq!(report.unit_status, Status::blocked("[workload] bad image"));
+//! # Ok::<(), reconciler_core::GraphError>(())
+//! ```
+
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+pub mod backend;
+pub mod component;
+pub mod context;
+pub mod deps;
+pub mod error;
+pub mod event;
+pub mod executor;
+pub mod graph;
+pub mod reconciler;
+pub mod status;
+
+pub use backend::{Backend, BackendError};
+pub use component::Component;
+pub use context::Context;
+pub use error::{BoxError, ComponentError, GraphError, GraphProblem, ResultExt};
+pub use event::{Event, Observe};
+pub use executor::{ComponentReport, Outcome, RemoveReport, Report, reconcile, remove};
+pub use graph::{DynamicCharm, GraphBuilder};
+pub use reconciler::CharmReconciler;
+pub use status::{Status, StatusKind, aggregate};
+
+#[doc(hidden)]
+pub use reconciler::__private;
+
+/// The names a charm author needs, in one import: `use reconciler_core::prelude::*;`.
+pub mod prelude {
+    pub use crate::{
+        CharmReconciler, Component, ComponentError, Context, Event, Observe, ResultExt, Status,
+    };
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,85 @@
+//! The [`CharmReconciler`] trait: a charm seen as an ordered set of components.
+//!
+//! `#[derive(CharmReconciler)]` implements it from the struct's `#[component]` fields, with
+//! the graph fixed at compile time; [`GraphBuilder`](crate::GraphBuilder) implements it for
+//! graphs only known at run time. The executor ([`reconcile`](crate::reconcile),
+//! [`remove`](crate::remove)) drives either through this trait, so both behave the same.
+
+use crate::context::Context;
+use crate::error::ComponentError;
+use crate::event::Observe;
+use crate::status::Status;
+
+/// A charm as a graph of components, addressed by index (declaration order).
+///
+/// Implemented by `#[derive(CharmReconciler)]`; implementing it by hand is possible but
+/// the derive (or [`GraphBuilder`](crate::GraphBuilder)) is what guarantees the order is a
+/// valid topological order and the graph has no cycle.
+pub trait CharmReconciler {
+    /// How many components there are.
+    fn component_count(&self) -> usize;
+
+    /// The display name of component `index` (the field name unless renamed).
+    fn component_name(&self, index: usize) -> &str;
+
+    /// The indices of the components `index` depends on, in `depends_on` order.
+    fn component_depends_on(&self, index: usize) -> &[usize];
+
+    /// Every index once, each after its dependencies, ties in declaration order.
+    fn execution_order(&self) -> &[usize];
+
+    /// [`Component::ready_for_execution`](crate::Component::ready_for_execution) of one
+    /// component.
+    fn component_ready(&self, index: usize, ctx: &mut Context<'_>) -> bool;
+
+    /// Runs `configure_unit`, then `configure_app_leader` or `configure_app_non_leader`,
+    /// handing the component what it reads from its dependencies.
+    fn configure_component(
+        &mut self,
+        index: usize,
+        ctx: &mut Context<'_>,
+        leader: bool,
+    ) -> Result<(), ComponentError>;
+
+    /// [`Component::status`](crate::Component::status) of one component.
+    fn component_status(&self, index: usize, ctx: &mut Context<'_>) -> Status;
+
+    /// [`Component::remove`](crate::Component::remove) of one component.
+    fn remove_component(
+        &mut self,
+        index: usize,
+        ctx: &mut Context<'_>,
+    ) -> Result<(), ComponentError>;
+
+    /// [`Component::observes`](crate::Component::observes) of one component.
+    fn component_observes(&self, index: usize) -> Vec<Observe>;
+}
+
+/// Helpers the derive's generated code calls. Not public API: the names and signatures may
+/// change in any release.
+#[doc(hidden)]
+pub mod __private {
+    use super::*;
+    use crate::component::Component;
+    use crate::deps::FromDeps;
+
+    /// Runs the configure phases of one component with its dependencies.
+    pub fn configure<C, D, P, I>(
+        component: &mut C,
+        ctx: &mut Context<'_>,
+        leader: bool,
+        provided: P,
+    ) -> Result<(), ComponentError>
+    where
+        C: Component<D> + ?Sized,
+        D: FromDeps<P, I>,
+        P: Copy,
+    {
+        component.configure_unit(ctx, D::from_deps(provided))?;
+        if leader {
+            component.configure_app_leader(ctx, D::from_deps(provided))
+        } else {
+            component.configure_app_non_leader(ctx, D::from_deps(provided))
+        }
+    }
+}
