@@ -80,6 +80,11 @@ pub use status::{Status, StatusKind, aggregate};
 #[doc(hidden)]
 pub use reconciler::__private;
 
+/// `#[derive(CharmReconciler)]`: declares a charm's components and their dependencies on
+/// the fields of a struct, checked at compile time. See the `reconciler-macros` crate.
+#[cfg(feature = "derive")]
+pub use reconciler_macros::CharmReconciler;
+
 /// The names a charm author needs, in one import: `use reconciler_core::prelude::*;`.
 pub mod prelude {
     pub use crate::{
