@@ -1,17 +1,308 @@
 //! The backend trait: every interaction a charm has with Juju and its workloads passes
-//! through it. The in-memory model in [`testing`](crate::testing) and the hook-tool
+//! through it. The in-memory model in `testing` (feature `testing`) and the hook-tool
 //! backend that runs under real Juju both implement it, so components are tested in
 //! process against the same interface they use in production.
+//!
+//! Each method corresponds to one hook tool (see `shared/reference/juju-hook-protocol.md`);
+//! the doc of each method names it. Implementations may cache what Juju guarantees stable
+//! within one hook (leadership, config), which is why methods take `&mut self`.
+
+use std::collections::BTreeMap;
+use std::fmt;
 
 use crate::error::BoxError;
+use crate::pebble::Pebble;
+use crate::status::Status;
 
-/// What a charm can ask of Juju.
+/// A relation databag: string keys to string values, as Juju stores them.
+pub type Databag = BTreeMap<String, String>;
+
+/// A JSON object, for action parameters and results.
+pub type JsonMap = serde_json::Map<String, serde_json::Value>;
+
+/// The charm's configuration as `config-get` reports it: options that are unset and have
+/// no default are absent.
+pub type Config = BTreeMap<String, ConfigValue>;
+
+/// One configuration value, typed as the charm's `config.options` declares it.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(untagged)]
+pub enum ConfigValue {
+    /// `type: boolean`
+    Bool(bool),
+    /// `type: int`
+    Int(i64),
+    /// `type: float`
+    Float(f64),
+    /// `type: string` (and `type: secret`, whose value is a secret URI)
+    String(String),
+}
+
+impl ConfigValue {
+    /// The value if it is a string.
+    pub fn as_str(&self) -> Option<&str> {
+        match self {
+            ConfigValue::String(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// The value if it is an integer.
+    pub fn as_int(&self) -> Option<i64> {
+        match self {
+            ConfigValue::Int(i) => Some(*i),
+            _ => None,
+        }
+    }
+
+    /// The value if it is a number (an integer is widened).
+    pub fn as_float(&self) -> Option<f64> {
+        match self {
+            ConfigValue::Float(f) => Some(*f),
+            ConfigValue::Int(i) => Some(*i as f64),
+            _ => None,
+        }
+    }
+
+    /// The value if it is a boolean.
+    pub fn as_bool(&self) -> Option<bool> {
+        match self {
+            ConfigValue::Bool(b) => Some(*b),
+            _ => None,
+        }
+    }
+
+    /// The name of the config type this value has: `boolean`, `int`, `float`, `string`.
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            ConfigValue::Bool(_) => "boolean",
+            ConfigValue::Int(_) => "int",
+            ConfigValue::Float(_) => "float",
+            ConfigValue::String(_) => "string",
+        }
+    }
+}
+
+impl fmt::Display for ConfigValue {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ConfigValue::Bool(b) => write!(f, "{b}"),
+            ConfigValue::Int(i) => write!(f, "{i}"),
+            ConfigValue::Float(x) => write!(f, "{x}"),
+            ConfigValue::String(s) => write!(f, "{s:?}"),
+        }
+    }
+}
+
+/// A relation's id: the number in Juju's `db:3`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct RelationId(pub u64);
+
+impl fmt::Display for RelationId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0)
+    }
+}
+
+/// Whose databag in a relation: a unit's or an application's.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Member {
+    /// A unit, by name (`app/0`).
+    Unit(String),
+    /// An application, by name.
+    App(String),
+}
+
+/// Which of this unit's own databags to write: its unit bag, or its application's bag
+/// (leader only).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Scope {
+    /// The unit's own databag.
+    Unit,
+    /// The application's databag; only the leader may write it.
+    App,
+}
+
+/// What a status applies to: this unit, or the whole application (leader only).
+pub type StatusTarget = Scope;
+
+/// Log levels `juju-log` accepts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum LogLevel {
+    /// `TRACE`
+    Trace,
+    /// `DEBUG`
+    Debug,
+    /// `INFO`
+    Info,
+    /// `WARNING`
+    Warning,
+    /// `ERROR`
+    Error,
+}
+
+impl LogLevel {
+    /// The spelling `juju-log --log-level` takes.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            LogLevel::Trace => "TRACE",
+            LogLevel::Debug => "DEBUG",
+            LogLevel::Info => "INFO",
+            LogLevel::Warning => "WARNING",
+            LogLevel::Error => "ERROR",
+        }
+    }
+}
+
+/// A transport protocol for opened ports.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Protocol {
+    /// `tcp`
+    Tcp,
+    /// `udp`
+    Udp,
+    /// `icmp` (no port number)
+    Icmp,
+}
+
+/// An opened port, as `open-port 8080/tcp` takes it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Port {
+    /// The protocol.
+    pub protocol: Protocol,
+    /// The port number; `None` for ICMP.
+    pub number: Option<u16>,
+}
+
+impl Port {
+    /// A TCP port.
+    pub const fn tcp(number: u16) -> Port {
+        Port {
+            protocol: Protocol::Tcp,
+            number: Some(number),
+        }
+    }
+
+    /// A UDP port.
+    pub const fn udp(number: u16) -> Port {
+        Port {
+            protocol: Protocol::Udp,
+            number: Some(number),
+        }
+    }
+}
+
+impl fmt::Display for Port {
+    /// The hook-tool spelling: `8080/tcp`, `53/udp`, `icmp`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let protocol = match self.protocol {
+            Protocol::Tcp => "tcp",
+            Protocol::Udp => "udp",
+            Protocol::Icmp => "icmp",
+        };
+        match self.number {
+            Some(number) => write!(f, "{number}/{protocol}"),
+            None => f.write_str(protocol),
+        }
+    }
+}
+
+/// What a charm can ask of Juju and its workloads.
 ///
-/// Methods take `&mut self` so implementations can cache what Juju guarantees stable
-/// within one hook (leadership, config) without interior mutability.
+/// Every method names the hook tool it stands for under Juju. Errors carry the operation
+/// and why it failed; Juju's rules (only the leader writes application data or status,
+/// relation values are strings, an empty value deletes a key) hold in every implementation.
 pub trait Backend {
+    /// This unit's name, `app/0` (`JUJU_UNIT_NAME`).
+    fn unit_name(&self) -> &str;
+
+    /// This application's name: the unit name before the `/`.
+    fn app_name(&self) -> &str {
+        let unit = self.unit_name();
+        unit.split_once('/').map_or(unit, |(app, _)| app)
+    }
+
+    /// The model's name (`JUJU_MODEL_NAME`).
+    fn model_name(&self) -> &str;
+
     /// Whether this unit is the application's leader (`is-leader`).
     fn is_leader(&mut self) -> Result<bool, BackendError>;
+
+    /// The charm's configuration (`config-get`).
+    fn config(&mut self) -> Result<&Config, BackendError>;
+
+    /// The ids of the relations on an endpoint (`relation-ids`).
+    fn relation_ids(&mut self, endpoint: &str) -> Result<Vec<RelationId>, BackendError>;
+
+    /// The remote units in a relation (`relation-list -r`).
+    fn relation_units(&mut self, relation: RelationId) -> Result<Vec<String>, BackendError>;
+
+    /// The remote application in a relation (`relation-list -r --app`).
+    fn relation_remote_app(&mut self, relation: RelationId)
+    -> Result<Option<String>, BackendError>;
+
+    /// A databag in a relation (`relation-get -r <id> - <member>`, with `--app` for an
+    /// application's bag).
+    fn relation_get(
+        &mut self,
+        relation: RelationId,
+        member: &Member,
+    ) -> Result<Databag, BackendError>;
+
+    /// Writes keys into this unit's or this application's databag (`relation-set`); an
+    /// empty value deletes the key; keys not named are left alone.
+    fn relation_set(
+        &mut self,
+        relation: RelationId,
+        scope: Scope,
+        changes: &Databag,
+    ) -> Result<(), BackendError>;
+
+    /// Sets the unit's or (leader only) the application's status (`status-set`). Only
+    /// settable kinds are accepted (see [`StatusKind::is_settable`](crate::StatusKind)).
+    fn status_set(&mut self, target: StatusTarget, status: &Status) -> Result<(), BackendError>;
+
+    /// Reads the unit's or the application's status (`status-get`).
+    fn status_get(&mut self, target: StatusTarget) -> Result<Status, BackendError>;
+
+    /// Sends a line to the Juju log (`juju-log`).
+    fn log(&mut self, level: LogLevel, message: &str) -> Result<(), BackendError>;
+
+    /// Sets the workload version shown by `juju status` (`application-version-set`).
+    fn application_version_set(&mut self, version: &str) -> Result<(), BackendError>;
+
+    /// The running action's parameters (`action-get`).
+    fn action_params(&mut self) -> Result<JsonMap, BackendError>;
+
+    /// Adds to the running action's results (`action-set`).
+    fn action_set(&mut self, results: &JsonMap) -> Result<(), BackendError>;
+
+    /// Marks the running action failed (`action-fail`).
+    fn action_fail(&mut self, message: &str) -> Result<(), BackendError>;
+
+    /// Logs progress of the running action (`action-log`).
+    fn action_log(&mut self, message: &str) -> Result<(), BackendError>;
+
+    /// Opens a port (`open-port`).
+    fn open_port(&mut self, port: Port) -> Result<(), BackendError>;
+
+    /// Closes a port (`close-port`).
+    fn close_port(&mut self, port: Port) -> Result<(), BackendError>;
+
+    /// The ports this unit has opened (`opened-ports`).
+    fn opened_ports(&mut self) -> Result<Vec<Port>, BackendError>;
+
+    /// A value of the charm's own state, kept by Juju across hooks (`state-get`).
+    fn state_get(&mut self, key: &str) -> Result<Option<String>, BackendError>;
+
+    /// Stores a value in the charm's state (`state-set`).
+    fn state_set(&mut self, key: &str, value: &str) -> Result<(), BackendError>;
+
+    /// Deletes a value from the charm's state (`state-delete`).
+    fn state_delete(&mut self, key: &str) -> Result<(), BackendError>;
+
+    /// The Pebble client of a workload container declared in the charm's metadata.
+    fn pebble(&mut self, container: &str) -> Result<&mut dyn Pebble, BackendError>;
 }
 
 /// A failed backend operation: which operation, and why.
@@ -22,10 +313,19 @@ pub enum BackendError {
     Refused {
         /// What was attempted, as a command line or a short description.
         operation: String,
-        /// Why Juju refused it.
+        /// Why it was refused.
         reason: String,
     },
-    /// The operation could not be carried out (a tool failed, an answer was malformed).
+    /// The operation names something that does not exist (a relation id, a container).
+    #[error("{operation}: {what} not found")]
+    NotFound {
+        /// What was attempted.
+        operation: String,
+        /// What is missing, for example `relation 7` or `container "workload"`.
+        what: String,
+    },
+    /// The operation could not be carried out (a tool failed, an answer was malformed, a
+    /// workload could not be reached).
     #[error("{operation}: {message}")]
     Failed {
         /// What was attempted, as a command line or a short description.
@@ -38,8 +338,33 @@ pub enum BackendError {
     },
 }
 
+impl BackendError {
+    /// A [`BackendError::Failed`] without a source.
+    pub fn failed(operation: impl Into<String>, message: impl Into<String>) -> BackendError {
+        BackendError::Failed {
+            operation: operation.into(),
+            message: message.into(),
+            source: None,
+        }
+    }
+
+    /// A [`BackendError::Refused`].
+    pub fn refused(operation: impl Into<String>, reason: impl Into<String>) -> BackendError {
+        BackendError::Refused {
+            operation: operation.into(),
+            reason: reason.into(),
+        }
+    }
+}
+
 impl From<BackendError> for crate::ComponentError {
+    /// The error's own text becomes the component's message; with no explicit status the
+    /// component shows Blocked with it.
     fn from(error: BackendError) -> crate::ComponentError {
-        crate::ComponentError::new("backend operation failed").with_source(error)
+        let chain: &(dyn std::error::Error + 'static) = &error;
+        crate::ComponentError::new(crate::error::join_chain(std::iter::successors(
+            Some(chain),
+            |&e| e.source(),
+        )))
     }
 }

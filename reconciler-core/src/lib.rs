@@ -15,8 +15,7 @@
 //! - [`ComponentError`] and [`ResultExt`]: failures that carry the status to show.
 //!
 //! ```
-//! use reconciler_core::{reconcile, Backend, BackendError, Component, Context, Event,
-//!                       GraphBuilder, Status};
+//! use reconciler_core::{reconcile, Component, Context, Event, GraphBuilder, Status};
 //!
 //! struct Workload { image_ok: bool }
 //! impl Component for Workload {
@@ -30,17 +29,13 @@
 //!     fn status(&self, _: &mut Context<'_>) -> Status { Status::active() }
 //! }
 //!
-//! # struct Leader;
-//! # impl Backend for Leader {
-//! #     fn is_leader(&mut self) -> Result<bool, BackendError> { Ok(true) }
-//! # }
 //! let mut builder = GraphBuilder::new();
 //! builder.add("workload", Workload { image_ok: false }, &[]);
 //! builder.add("relation_1", Relation, &["workload"]);
 //! builder.add("relation_2", Relation, &[]);
 //! let mut charm = builder.build()?;
 //!
-//! let mut backend = Leader;
+//! let mut backend = reconciler_core::testing::MemoryBackend::new(Default::default());
 //! let event = Event::ConfigChanged;
 //! let report = reconcile(&mut charm, &mut Context::new(&mut backend, &event));
 //!
@@ -64,10 +59,16 @@ pub mod error;
 pub mod event;
 pub mod executor;
 pub mod graph;
+pub mod pebble;
 pub mod reconciler;
 pub mod status;
+#[cfg(any(test, feature = "testing"))]
+pub mod testing;
 
-pub use backend::{Backend, BackendError};
+pub use backend::{
+    Backend, BackendError, Config, ConfigValue, Databag, JsonMap, LogLevel, Member, Port, Protocol,
+    RelationId, Scope, StatusTarget,
+};
 pub use component::Component;
 pub use context::Context;
 pub use error::{BoxError, ComponentError, GraphError, GraphProblem, ResultExt};

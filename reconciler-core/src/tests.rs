@@ -5,16 +5,64 @@ use std::rc::Rc;
 
 use crate::*;
 
-/// A backend that only knows leadership, or fails to.
+/// A backend whose leadership can be read, or fails to be.
 struct Leadership(Result<bool, ()>);
 
-impl Backend for Leadership {
+impl Leadership {
+    fn backend(self) -> Box<dyn Backend> {
+        match self.0 {
+            Ok(leader) => Box::new(testing::MemoryBackend::new(
+                testing::State::default().with_leader(leader),
+            )),
+            Err(()) => Box::new(Unreadable(testing::MemoryBackend::new(Default::default()))),
+        }
+    }
+}
+
+/// A backend whose `is-leader` fails, as a hook tool can.
+struct Unreadable(testing::MemoryBackend);
+
+macro_rules! delegate {
+    ($($name:ident(&mut self $(, $arg:ident: $ty:ty)*) -> $ret:ty;)*) => {
+        $(fn $name(&mut self $(, $arg: $ty)*) -> $ret { self.0.$name($($arg),*) })*
+    };
+}
+
+impl Backend for Unreadable {
+    fn unit_name(&self) -> &str {
+        self.0.unit_name()
+    }
+    fn model_name(&self) -> &str {
+        self.0.model_name()
+    }
     fn is_leader(&mut self) -> Result<bool, BackendError> {
-        self.0.map_err(|()| BackendError::Failed {
-            operation: "is-leader --format=json".into(),
-            message: "exit status 1".into(),
-            source: None,
-        })
+        Err(BackendError::failed(
+            "is-leader --format=json",
+            "exit status 1",
+        ))
+    }
+    delegate! {
+        config(&mut self) -> Result<&Config, BackendError>;
+        relation_ids(&mut self, e: &str) -> Result<Vec<RelationId>, BackendError>;
+        relation_units(&mut self, r: RelationId) -> Result<Vec<String>, BackendError>;
+        relation_remote_app(&mut self, r: RelationId) -> Result<Option<String>, BackendError>;
+        relation_get(&mut self, r: RelationId, m: &Member) -> Result<Databag, BackendError>;
+        relation_set(&mut self, r: RelationId, s: Scope, c: &Databag) -> Result<(), BackendError>;
+        status_set(&mut self, t: StatusTarget, s: &Status) -> Result<(), BackendError>;
+        status_get(&mut self, t: StatusTarget) -> Result<Status, BackendError>;
+        log(&mut self, l: LogLevel, m: &str) -> Result<(), BackendError>;
+        application_version_set(&mut self, v: &str) -> Result<(), BackendError>;
+        action_params(&mut self) -> Result<JsonMap, BackendError>;
+        action_set(&mut self, r: &JsonMap) -> Result<(), BackendError>;
+        action_fail(&mut self, m: &str) -> Result<(), BackendError>;
+        action_log(&mut self, m: &str) -> Result<(), BackendError>;
+        open_port(&mut self, p: Port) -> Result<(), BackendError>;
+        close_port(&mut self, p: Port) -> Result<(), BackendError>;
+        opened_ports(&mut self) -> Result<Vec<Port>, BackendError>;
+        state_get(&mut self, k: &str) -> Result<Option<String>, BackendError>;
+        state_set(&mut self, k: &str, v: &str) -> Result<(), BackendError>;
+        state_delete(&mut self, k: &str) -> Result<(), BackendError>;
+        pebble(&mut self, c: &str) -> Result<&mut dyn pebble::Pebble, BackendError>;
     }
 }
 
@@ -127,9 +175,9 @@ impl Fixture {
 
     fn reconcile(self, leader: bool) -> (Report, Vec<String>) {
         let mut charm = self.builder.build().expect("valid graph");
-        let mut backend = Leadership(Ok(leader));
+        let mut backend = Leadership(Ok(leader)).backend();
         let event = Event::ConfigChanged;
-        let report = reconcile(&mut charm, &mut Context::new(&mut backend, &event));
+        let report = reconcile(&mut charm, &mut Context::new(&mut *backend, &event));
         let journal = self.journal.borrow().clone();
         (report, journal)
     }
@@ -272,9 +320,9 @@ fn unreadable_leadership_configures_as_non_leader() {
     let fixture = Fixture::new().add("a", active(), &[]);
     let journal = fixture.journal.clone();
     let mut charm = fixture.builder.build().unwrap();
-    let mut backend = Leadership(Err(()));
+    let mut backend = Leadership(Err(())).backend();
     let event = Event::ConfigChanged;
-    let report = reconcile(&mut charm, &mut Context::new(&mut backend, &event));
+    let report = reconcile(&mut charm, &mut Context::new(&mut *backend, &event));
     assert_eq!(report.unit_status, Status::active());
     assert_eq!(journal.borrow()[1], "a.configure_app_non_leader");
 }
@@ -420,9 +468,9 @@ fn remove_runs_in_reverse_order_and_continues_past_failures() {
         .add("kubernetes_resources", active(), &["relation_2"]);
     let journal = fixture.journal.clone();
     let mut charm = fixture.builder.build().unwrap();
-    let mut backend = Leadership(Ok(true));
+    let mut backend = Leadership(Ok(true)).backend();
     let event = Event::Remove;
-    let report = remove(&mut charm, &mut Context::new(&mut backend, &event));
+    let report = remove(&mut charm, &mut Context::new(&mut *backend, &event));
     assert_eq!(
         *journal.borrow(),
         [
@@ -592,9 +640,9 @@ mod typed_deps {
             workload: Workload { port: 8080 },
             website: Website { url: None },
         };
-        let mut backend = Leadership(Ok(false));
+        let mut backend = Leadership(Ok(false)).backend();
         let event = Event::ConfigChanged;
-        let report = reconcile(&mut charm, &mut Context::new(&mut backend, &event));
+        let report = reconcile(&mut charm, &mut Context::new(&mut *backend, &event));
         assert_eq!(
             report.unit_status,
             Status::active_with("[website] http://localhost:8080")

@@ -1,0 +1,448 @@
+//! [`MemoryBackend`]: the [`Backend`] over a [`State`], enforcing Juju's rules and
+//! recording what the charm did.
+
+use crate::backend::{
+    Backend, BackendError, Config, Databag, JsonMap, LogLevel, Member, Port, RelationId, Scope,
+    StatusTarget,
+};
+use crate::pebble::{
+    CheckInfo, Layer, Override, Pebble, Service, ServiceInfo, ServiceStatus, Startup,
+};
+use crate::status::Status;
+use crate::testing::state::{Container, State};
+
+/// A [`Backend`] that keeps the model in memory.
+///
+/// It enforces what Juju enforces (only the leader writes application data and status;
+/// an empty relation value deletes the key; only settable statuses are accepted) and
+/// records the hook's side effects for tests to assert on.
+#[derive(Clone, Debug)]
+pub struct MemoryBackend {
+    /// The model, updated as the charm acts on it.
+    pub state: State,
+    /// Every `juju-log` line, in order.
+    pub logs: Vec<(LogLevel, String)>,
+    /// Every `status-set`, in order.
+    pub statuses_set: Vec<(StatusTarget, Status)>,
+    /// Parameters of the running action, if an action is running.
+    pub action_params: Option<JsonMap>,
+    /// Results the action set.
+    pub action_results: JsonMap,
+    /// The action's failure message, if it called `action-fail`.
+    pub action_failure: Option<String>,
+    /// The action's `action-log` lines.
+    pub action_logs: Vec<String>,
+}
+
+impl MemoryBackend {
+    /// A backend over `state`, with no action running.
+    pub fn new(state: State) -> MemoryBackend {
+        MemoryBackend {
+            state,
+            logs: Vec::new(),
+            statuses_set: Vec::new(),
+            action_params: None,
+            action_results: JsonMap::new(),
+            action_failure: None,
+            action_logs: Vec::new(),
+        }
+    }
+
+    fn relation(
+        &self,
+        operation: &str,
+        id: RelationId,
+    ) -> Result<&crate::testing::Relation, BackendError> {
+        self.state
+            .relation(id)
+            .ok_or_else(|| BackendError::NotFound {
+                operation: operation.to_owned(),
+                what: format!("relation {id}"),
+            })
+    }
+
+    fn require_leader(&self, operation: &str, what: &str) -> Result<(), BackendError> {
+        if self.state.leader {
+            Ok(())
+        } else {
+            Err(BackendError::refused(
+                operation,
+                format!("this unit is not the leader; only the leader may {what}"),
+            ))
+        }
+    }
+
+    fn action(&self, operation: &str) -> Result<(), BackendError> {
+        match self.action_params {
+            Some(_) => Ok(()),
+            None => Err(BackendError::refused(operation, "no action is running")),
+        }
+    }
+}
+
+impl Backend for MemoryBackend {
+    fn unit_name(&self) -> &str {
+        &self.state.unit_name
+    }
+
+    fn model_name(&self) -> &str {
+        &self.state.model_name
+    }
+
+    fn is_leader(&mut self) -> Result<bool, BackendError> {
+        Ok(self.state.leader)
+    }
+
+    fn config(&mut self) -> Result<&Config, BackendError> {
+        Ok(&self.state.config)
+    }
+
+    fn relation_ids(&mut self, endpoint: &str) -> Result<Vec<RelationId>, BackendError> {
+        Ok(self
+            .state
+            .relations
+            .iter()
+            .filter(|r| r.endpoint == endpoint)
+            .map(|r| r.id)
+            .collect())
+    }
+
+    fn relation_units(&mut self, relation: RelationId) -> Result<Vec<String>, BackendError> {
+        let relation = self.relation("relation-list", relation)?;
+        Ok(relation.remote_units_data.keys().cloned().collect())
+    }
+
+    fn relation_remote_app(
+        &mut self,
+        relation: RelationId,
+    ) -> Result<Option<String>, BackendError> {
+        let relation = self.relation("relation-list --app", relation)?;
+        Ok(Some(relation.remote_app.clone()))
+    }
+
+    fn relation_get(
+        &mut self,
+        relation: RelationId,
+        member: &Member,
+    ) -> Result<Databag, BackendError> {
+        let app = self.state.app_name().to_owned();
+        let unit = self.state.unit_name.clone();
+        let leader = self.state.leader;
+        let relation = self.relation("relation-get", relation)?;
+        let bag = match member {
+            Member::Unit(name) if *name == unit => Some(&relation.local_unit_data),
+            Member::Unit(name) => relation.remote_units_data.get(name),
+            Member::App(name) if *name == app => {
+                if !leader && relation.remote_app != app {
+                    // Juju lets only the leader read its own application's databag.
+                    return Err(BackendError::refused(
+                        "relation-get --app",
+                        "this unit is not the leader; only the leader may read its own application databag",
+                    ));
+                }
+                Some(&relation.local_app_data)
+            }
+            Member::App(name) if *name == relation.remote_app => Some(&relation.remote_app_data),
+            Member::App(_) => None,
+        };
+        bag.cloned().ok_or_else(|| BackendError::NotFound {
+            operation: "relation-get".into(),
+            what: format!("{member:?} in relation {}", relation.id),
+        })
+    }
+
+    fn relation_set(
+        &mut self,
+        relation: RelationId,
+        scope: Scope,
+        changes: &Databag,
+    ) -> Result<(), BackendError> {
+        if scope == Scope::App {
+            self.require_leader("relation-set --app", "write application relation data")?;
+        }
+        self.relation("relation-set", relation)?;
+        let relation = self.state.relation_mut(relation).expect("checked above");
+        let bag = match scope {
+            Scope::Unit => &mut relation.local_unit_data,
+            Scope::App => &mut relation.local_app_data,
+        };
+        for (key, value) in changes {
+            if value.is_empty() {
+                bag.remove(key);
+            } else {
+                bag.insert(key.clone(), value.clone());
+            }
+        }
+        Ok(())
+    }
+
+    fn status_set(&mut self, target: StatusTarget, status: &Status) -> Result<(), BackendError> {
+        if !status.kind.is_settable() {
+            return Err(BackendError::refused(
+                "status-set",
+                format!(
+                    "invalid status {:?}; expected one of active, blocked, waiting, maintenance",
+                    status.kind.as_str()
+                ),
+            ));
+        }
+        if target == Scope::App {
+            self.require_leader("status-set --application", "set the application status")?;
+            self.state.app_status = status.clone();
+        } else {
+            self.state.unit_status = status.clone();
+        }
+        self.statuses_set.push((target, status.clone()));
+        Ok(())
+    }
+
+    fn status_get(&mut self, target: StatusTarget) -> Result<Status, BackendError> {
+        match target {
+            Scope::Unit => Ok(self.state.unit_status.clone()),
+            Scope::App => {
+                self.require_leader("status-get --application", "read the application status")?;
+                Ok(self.state.app_status.clone())
+            }
+        }
+    }
+
+    fn log(&mut self, level: LogLevel, message: &str) -> Result<(), BackendError> {
+        self.logs.push((level, message.to_owned()));
+        Ok(())
+    }
+
+    fn application_version_set(&mut self, version: &str) -> Result<(), BackendError> {
+        self.state.app_version = Some(version.to_owned());
+        Ok(())
+    }
+
+    fn action_params(&mut self) -> Result<JsonMap, BackendError> {
+        self.action("action-get")?;
+        Ok(self.action_params.clone().unwrap_or_default())
+    }
+
+    fn action_set(&mut self, results: &JsonMap) -> Result<(), BackendError> {
+        self.action("action-set")?;
+        for (key, value) in results {
+            self.action_results.insert(key.clone(), value.clone());
+        }
+        Ok(())
+    }
+
+    fn action_fail(&mut self, message: &str) -> Result<(), BackendError> {
+        self.action("action-fail")?;
+        self.action_failure = Some(message.to_owned());
+        Ok(())
+    }
+
+    fn action_log(&mut self, message: &str) -> Result<(), BackendError> {
+        self.action("action-log")?;
+        self.action_logs.push(message.to_owned());
+        Ok(())
+    }
+
+    fn open_port(&mut self, port: Port) -> Result<(), BackendError> {
+        self.state.opened_ports.insert(port);
+        Ok(())
+    }
+
+    fn close_port(&mut self, port: Port) -> Result<(), BackendError> {
+        self.state.opened_ports.remove(&port);
+        Ok(())
+    }
+
+    fn opened_ports(&mut self) -> Result<Vec<Port>, BackendError> {
+        Ok(self.state.opened_ports.iter().copied().collect())
+    }
+
+    fn state_get(&mut self, key: &str) -> Result<Option<String>, BackendError> {
+        Ok(self.state.stored.get(key).cloned())
+    }
+
+    fn state_set(&mut self, key: &str, value: &str) -> Result<(), BackendError> {
+        self.state.stored.insert(key.to_owned(), value.to_owned());
+        Ok(())
+    }
+
+    fn state_delete(&mut self, key: &str) -> Result<(), BackendError> {
+        self.state.stored.remove(key);
+        Ok(())
+    }
+
+    fn pebble(&mut self, container: &str) -> Result<&mut dyn Pebble, BackendError> {
+        match self.state.containers.get_mut(container) {
+            Some(container) => Ok(container),
+            None => Err(BackendError::NotFound {
+                operation: "pebble".into(),
+                what: format!("container {container:?}"),
+            }),
+        }
+    }
+}
+
+impl Container {
+    fn reachable(&self, operation: &str) -> Result<(), BackendError> {
+        if self.can_connect {
+            Ok(())
+        } else {
+            Err(BackendError::failed(
+                format!("pebble {operation} in container {:?}", self.name),
+                "cannot connect to Pebble (socket not answering)",
+            ))
+        }
+    }
+
+    fn set_services(
+        &mut self,
+        operation: &str,
+        names: &[&str],
+        status: ServiceStatus,
+    ) -> Result<(), BackendError> {
+        self.reachable(operation)?;
+        let plan = combine(&self.layers);
+        for name in names {
+            if !plan.services.contains_key(*name) {
+                return Err(BackendError::failed(
+                    format!("pebble {operation}"),
+                    format!("service {name:?} does not exist"),
+                ));
+            }
+        }
+        for name in names {
+            self.services.insert((*name).to_owned(), status);
+        }
+        Ok(())
+    }
+}
+
+/// Combines layers in order, as Pebble builds its plan.
+fn combine(layers: &[(String, Layer)]) -> Layer {
+    let mut plan = Layer::default();
+    for (_, layer) in layers {
+        for (name, service) in &layer.services {
+            match (service.override_, plan.services.get_mut(name)) {
+                (Override::Merge, Some(existing)) => merge_service(existing, service),
+                _ => {
+                    plan.services.insert(name.clone(), service.clone());
+                }
+            }
+        }
+        for (name, check) in &layer.checks {
+            plan.checks.insert(name.clone(), check.clone());
+        }
+    }
+    plan
+}
+
+fn merge_service(existing: &mut Service, new: &Service) {
+    macro_rules! take {
+        ($($field:ident),*) => { $( if new.$field.is_some() { existing.$field = new.$field.clone(); } )* };
+    }
+    take!(summary, command, startup, user, group, working_dir);
+    existing.environment.extend(new.environment.clone());
+    existing.after.extend(new.after.iter().cloned());
+    existing.requires.extend(new.requires.iter().cloned());
+}
+
+impl Pebble for Container {
+    fn can_connect(&mut self) -> bool {
+        self.can_connect
+    }
+
+    fn add_layer(&mut self, label: &str, layer: &Layer, combine: bool) -> Result<(), BackendError> {
+        self.reachable("add-layer")?;
+        match self.layers.iter_mut().find(|(l, _)| l == label) {
+            Some((_, existing)) if combine => {
+                let merged = self::combine(&[
+                    (label.to_owned(), existing.clone()),
+                    (label.to_owned(), layer.clone()),
+                ]);
+                existing.services = merged.services;
+                existing.checks = merged.checks;
+            }
+            Some(_) => {
+                return Err(BackendError::failed(
+                    "pebble add-layer",
+                    format!("layer {label:?} already exists"),
+                ));
+            }
+            None => self.layers.push((label.to_owned(), layer.clone())),
+        }
+        Ok(())
+    }
+
+    fn plan(&mut self) -> Result<Layer, BackendError> {
+        self.reachable("plan")?;
+        Ok(combine(&self.layers))
+    }
+
+    fn services(&mut self, names: &[&str]) -> Result<Vec<ServiceInfo>, BackendError> {
+        self.reachable("services")?;
+        let plan = combine(&self.layers);
+        Ok(plan
+            .services
+            .iter()
+            .filter(|(name, _)| names.is_empty() || names.contains(&name.as_str()))
+            .map(|(name, service)| ServiceInfo {
+                name: name.clone(),
+                startup: service.startup.unwrap_or_default(),
+                current: self
+                    .services
+                    .get(name)
+                    .copied()
+                    .unwrap_or(ServiceStatus::Inactive),
+            })
+            .collect())
+    }
+
+    fn replan(&mut self) -> Result<(), BackendError> {
+        self.reachable("replan")?;
+        let plan = combine(&self.layers);
+        for (name, service) in plan.services {
+            if service.startup == Some(Startup::Enabled) {
+                self.services.insert(name, ServiceStatus::Active);
+            }
+        }
+        Ok(())
+    }
+
+    fn start(&mut self, names: &[&str]) -> Result<(), BackendError> {
+        self.set_services("start", names, ServiceStatus::Active)
+    }
+
+    fn stop(&mut self, names: &[&str]) -> Result<(), BackendError> {
+        self.set_services("stop", names, ServiceStatus::Inactive)
+    }
+
+    fn restart(&mut self, names: &[&str]) -> Result<(), BackendError> {
+        self.set_services("restart", names, ServiceStatus::Active)
+    }
+
+    fn push(&mut self, path: &str, content: &[u8]) -> Result<(), BackendError> {
+        self.reachable("push")?;
+        if !path.starts_with('/') {
+            return Err(BackendError::failed(
+                "pebble push",
+                format!("path {path:?} is not absolute"),
+            ));
+        }
+        self.files.insert(path.to_owned(), content.to_vec());
+        Ok(())
+    }
+
+    fn pull(&mut self, path: &str) -> Result<Vec<u8>, BackendError> {
+        self.reachable("pull")?;
+        self.files
+            .get(path)
+            .cloned()
+            .ok_or_else(|| BackendError::NotFound {
+                operation: "pebble pull".into(),
+                what: format!("file {path:?}"),
+            })
+    }
+
+    fn checks(&mut self) -> Result<Vec<CheckInfo>, BackendError> {
+        self.reachable("checks")?;
+        Ok(self.checks.clone())
+    }
+}
