@@ -1,0 +1,297 @@
+//! Code generation: the `impl ::reconciler_core::CharmReconciler` for a validated struct.
+//!
+//! The output is meant to be read with `cargo expand`: constant tables for names,
+//! dependencies and the execution order, then one `match index { ... }` per trait method
+//! with one arm per component, calling the component through its field.
+
+use proc_macro2::{Literal, TokenStream};
+use quote::{quote, quote_spanned};
+use reconciler_graph::ValidGraph;
+use syn::DeriveInput;
+
+use crate::ast::{Component, Input};
+use crate::errors::Errors;
+use crate::valid;
+
+/// Expands `#[derive(CharmReconciler)]` on `node`: the impl, or every error found together
+/// with a placeholder impl (so the user sees our errors, not follow-on "trait not
+/// implemented" ones).
+pub fn derive(node: &DeriveInput) -> TokenStream {
+    let mut errors = Errors::default();
+    let expanded = Input::from_syn(node, &mut errors).and_then(|input| {
+        let graph = valid::check(&input, &mut errors)?;
+        Some(impl_charm_reconciler(&input, &graph))
+    });
+    match (errors.finish(), expanded) {
+        (Ok(()), Some(expanded)) => expanded,
+        (Err(error), _) => {
+            let mut tokens = error.to_compile_error();
+            tokens.extend(fallback(node));
+            tokens
+        }
+        // Every path that produces no impl records an error first.
+        (Ok(()), None) => fallback(node),
+    }
+}
+
+/// The impl for a valid charm.
+fn impl_charm_reconciler(input: &Input<'_>, graph: &ValidGraph) -> TokenStream {
+    let ident = input.ident;
+    let (impl_generics, ty_generics, where_clause) = input.generics.split_for_impl();
+    let components = &input.components;
+    let count = components.len();
+    let count_literal = Literal::usize_unsuffixed(count);
+    let names = components.iter().map(|c| &c.name);
+    let depends_on = graph.depends_on.iter().map(|dependencies| {
+        let dependencies = dependencies.iter().map(|&d| Literal::usize_unsuffixed(d));
+        quote!(&[#(#dependencies),*])
+    });
+    let order = graph.order.iter().map(|&i| Literal::usize_unsuffixed(i));
+
+    // Doc comments on the tables, so `cargo expand` reads like hand-written code.
+    let names_doc = format!(
+        " The display names; a component's index is its position among the `#[component]` fields of `{ident}`."
+    );
+    let depends_on_doc = describe_dependencies(input, graph);
+    let order_doc = format!(
+        " Computed by the derive: {}. Each runs after its dependencies; ties go to declaration order.",
+        describe_order(input, graph)
+    );
+    let out_of_range = format!(
+        "component index {{}} out of range: `{ident}` has {count} component{}",
+        if count == 1 { "" } else { "s" }
+    );
+    let unmatched = quote!(_ => ::core::panic!(#out_of_range, index));
+
+    let indices: Vec<Literal> = (0..count).map(Literal::usize_unsuffixed).collect();
+    let members: Vec<_> = components.iter().map(|c| c.member).collect();
+    let configure = components.iter().map(|c| configure_call(c, input));
+    // A charm without components never reads these parameters.
+    let unused = (count == 0).then(|| quote!(let _ = ctx;));
+    let unused_leader = (count == 0).then(|| quote!(let _ = (ctx, leader);));
+
+    quote! {
+        #[automatically_derived]
+        impl #impl_generics ::reconciler_core::CharmReconciler for #ident #ty_generics #where_clause {
+            fn component_count(&self) -> usize {
+                #count_literal
+            }
+
+            fn component_name(&self, index: usize) -> &str {
+                #[doc = #names_doc]
+                const NAMES: [&str; #count_literal] = [#(#names),*];
+                NAMES[index]
+            }
+
+            fn component_depends_on(&self, index: usize) -> &[usize] {
+                #[doc = #depends_on_doc]
+                const DEPENDS_ON: [&[usize]; #count_literal] = [#(#depends_on),*];
+                DEPENDS_ON[index]
+            }
+
+            fn execution_order(&self) -> &[usize] {
+                #[doc = #order_doc]
+                const EXECUTION_ORDER: [usize; #count_literal] = [#(#order),*];
+                &EXECUTION_ORDER
+            }
+
+            fn component_ready(
+                &self,
+                index: usize,
+                ctx: &mut ::reconciler_core::Context<'_>,
+            ) -> bool {
+                #unused
+                match index {
+                    #(#indices => ::reconciler_core::Component::ready_for_execution(&self.#members, ctx),)*
+                    #unmatched
+                }
+            }
+
+            fn configure_component(
+                &mut self,
+                index: usize,
+                ctx: &mut ::reconciler_core::Context<'_>,
+                leader: bool,
+            ) -> ::core::result::Result<(), ::reconciler_core::ComponentError> {
+                #unused_leader
+                match index {
+                    #(#indices => #configure,)*
+                    #unmatched
+                }
+            }
+
+            fn component_status(
+                &self,
+                index: usize,
+                ctx: &mut ::reconciler_core::Context<'_>,
+            ) -> ::reconciler_core::Status {
+                #unused
+                match index {
+                    #(#indices => ::reconciler_core::Component::status(&self.#members, ctx),)*
+                    #unmatched
+                }
+            }
+
+            fn remove_component(
+                &mut self,
+                index: usize,
+                ctx: &mut ::reconciler_core::Context<'_>,
+            ) -> ::core::result::Result<(), ::reconciler_core::ComponentError> {
+                #unused
+                match index {
+                    #(#indices => ::reconciler_core::Component::remove(&mut self.#members, ctx),)*
+                    #unmatched
+                }
+            }
+
+            fn component_observes(
+                &self,
+                index: usize,
+            ) -> ::std::vec::Vec<::reconciler_core::Observe> {
+                match index {
+                    #(#indices => ::reconciler_core::Component::observes(&self.#members),)*
+                    #unmatched
+                }
+            }
+        }
+    }
+}
+
+/// A sentence naming each component's dependencies, for the doc of `DEPENDS_ON`.
+fn describe_dependencies(input: &Input<'_>, graph: &ValidGraph) -> String {
+    let edges: Vec<String> = graph
+        .depends_on
+        .iter()
+        .enumerate()
+        .filter(|(_, dependencies)| !dependencies.is_empty())
+        .map(|(index, dependencies)| {
+            let names: Vec<&str> = dependencies
+                .iter()
+                .map(|&d| input.components[d].name.as_str())
+                .collect();
+            format!(
+                "{} on {}",
+                input.components[index].name,
+                names.join(" and ")
+            )
+        })
+        .collect();
+    if edges.is_empty() {
+        " For each component, the indices of its `depends_on`: none depends on another.".to_owned()
+    } else {
+        format!(
+            " For each component, the indices of its `depends_on`: {}.",
+            edges.join(", ")
+        )
+    }
+}
+
+/// The execution order as names, for the doc of `EXECUTION_ORDER`.
+fn describe_order(input: &Input<'_>, graph: &ValidGraph) -> String {
+    if graph.order.is_empty() {
+        return "no components".to_owned();
+    }
+    let names: Vec<&str> = graph
+        .order
+        .iter()
+        .map(|&i| input.components[i].name.as_str())
+        .collect();
+    names.join(", then ")
+}
+
+/// `configure(&mut self.field, ctx, leader, (&self.dep_a, (&self.dep_b, ())))`.
+///
+/// The function path carries the span of the component's `depends_on` (or its attribute),
+/// so a component whose `Deps` asks for something not in `depends_on` gets its type error
+/// there.
+fn configure_call(component: &Component<'_>, input: &Input<'_>) -> TokenStream {
+    let member = component.member;
+    let provided = component
+        .attr
+        .depends_on
+        .iter()
+        .rev()
+        .fold(quote!(()), |rest, dependency| {
+            // Validation passed, so every dependency names a component field.
+            let field = input
+                .components
+                .iter()
+                .find(|c| c.member == dependency)
+                .map_or(dependency, |c| c.member);
+            quote!((&self.#field, #rest))
+        });
+    let configure = quote_spanned!(component.deps_span()=> ::reconciler_core::__private::configure);
+    quote!(#configure(&mut self.#member, ctx, leader, #provided))
+}
+
+/// An impl that only satisfies the trait, emitted next to errors.
+fn fallback(node: &DeriveInput) -> TokenStream {
+    let ident = &node.ident;
+    let (impl_generics, ty_generics, where_clause) = node.generics.split_for_impl();
+    quote! {
+        #[automatically_derived]
+        impl #impl_generics ::reconciler_core::CharmReconciler for #ident #ty_generics #where_clause {
+            fn component_count(&self) -> usize { ::core::unreachable!() }
+            fn component_name(&self, _: usize) -> &str { ::core::unreachable!() }
+            fn component_depends_on(&self, _: usize) -> &[usize] { ::core::unreachable!() }
+            fn execution_order(&self) -> &[usize] { ::core::unreachable!() }
+            fn component_ready(&self, _: usize, _: &mut ::reconciler_core::Context<'_>) -> bool {
+                ::core::unreachable!()
+            }
+            fn configure_component(
+                &mut self,
+                _: usize,
+                _: &mut ::reconciler_core::Context<'_>,
+                _: bool,
+            ) -> ::core::result::Result<(), ::reconciler_core::ComponentError> {
+                ::core::unreachable!()
+            }
+            fn component_status(
+                &self,
+                _: usize,
+                _: &mut ::reconciler_core::Context<'_>,
+            ) -> ::reconciler_core::Status {
+                ::core::unreachable!()
+            }
+            fn remove_component(
+                &mut self,
+                _: usize,
+                _: &mut ::reconciler_core::Context<'_>,
+            ) -> ::core::result::Result<(), ::reconciler_core::ComponentError> {
+                ::core::unreachable!()
+            }
+            fn component_observes(&self, _: usize) -> ::std::vec::Vec<::reconciler_core::Observe> {
+                ::core::unreachable!()
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The expansion of `node`, formatted like `cargo expand` shows it.
+    fn expand_pretty(node: DeriveInput) -> String {
+        let file = syn::parse2::<syn::File>(derive(&node)).expect("expansion parses as a file");
+        prettyplease::unparse(&file)
+    }
+
+    /// The charm of the seed document: two independent chains.
+    #[test]
+    fn seed_charm() {
+        let node: DeriveInput = syn::parse_quote! {
+            struct MyCharm {
+                #[component]
+                workload: PebbleServiceComponent,
+                #[component(depends_on = [workload])]
+                relation_1: Relation1Component,
+                #[component]
+                relation_2: Relation2Component,
+                #[component(depends_on = [relation_2])]
+                kubernetes_resources: KubernetesResourceComponent,
+            }
+        };
+        insta::assert_snapshot!(expand_pretty(node));
+    }
+}
