@@ -40,6 +40,8 @@ pub enum Outcome {
     },
     /// Its dependencies were Active but its `ready_for_execution` was false.
     NotReady,
+    /// Only its status was computed (an `update-status` in status-only mode).
+    StatusOnly,
 }
 
 impl Outcome {
@@ -211,7 +213,7 @@ fn run<C: CharmReconciler + ?Sized>(
 }
 
 /// The status of a component skipped because `waiting_on` (indices) are not Active.
-fn skipped<C: CharmReconciler + ?Sized>(
+pub(crate) fn skipped<C: CharmReconciler + ?Sized>(
     charm: &C,
     statuses: &[Option<Status>],
     waiting_on: &[usize],
@@ -271,6 +273,7 @@ fn log_component(name: &str, status: &Status, outcome: &Outcome) {
         Outcome::NotReady => {
             info!(status = %status, "{name} skipped, not ready for execution: {status}")
         }
+        Outcome::StatusOnly => info!(status = %status, "{name}: {status}"),
     }
 }
 

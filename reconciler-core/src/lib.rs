@@ -55,10 +55,12 @@ pub mod backend;
 pub mod component;
 pub mod context;
 pub mod deps;
+pub mod dispatch;
 pub mod error;
 pub mod event;
 pub mod executor;
 pub mod graph;
+pub mod metadata;
 pub mod pebble;
 pub mod reconciler;
 pub mod status;
@@ -71,6 +73,7 @@ pub use backend::{
 };
 pub use component::Component;
 pub use context::Context;
+pub use dispatch::{Charm, Handling, HookReport, UpdateStatus, handle_event};
 pub use error::{BoxError, ComponentError, GraphError, GraphProblem, ResultExt};
 pub use event::{Event, Observe};
 pub use executor::{ComponentReport, Outcome, RemoveReport, Report, reconcile, remove};
@@ -89,7 +92,8 @@ pub use reconciler_macros::CharmReconciler;
 /// The names a charm author needs, in one import: `use reconciler_core::prelude::*;`.
 pub mod prelude {
     pub use crate::{
-        CharmReconciler, Component, ComponentError, Context, Event, Observe, ResultExt, Status,
+        Charm, CharmReconciler, Component, ComponentError, Context, Event, Observe, ResultExt,
+        Status,
     };
 }
 

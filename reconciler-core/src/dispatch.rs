@@ -1,0 +1,245 @@
+//! Routing one event to the right work, and setting the final status once.
+//!
+//! This is the single place that implements design.md's "Event wiring"; the in-memory
+//! harness and the real entry point both call [`handle_event`], so tests exercise the
+//! same routing Juju does.
+
+use tracing::{error, info, info_span};
+
+use crate::backend::Scope;
+use crate::context::Context;
+use crate::error::ComponentError;
+use crate::event::Event;
+use crate::executor::{ComponentReport, Outcome, RemoveReport, Report, reconcile, remove};
+use crate::reconciler::CharmReconciler;
+use crate::status::{Status, aggregate};
+
+/// What the charm does on `update-status`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum UpdateStatus {
+    /// A full reconcile (the default): drift is corrected every few minutes.
+    #[default]
+    Reconcile,
+    /// Only recompute statuses; no component is configured.
+    StatusOnly,
+}
+
+/// A charm: its components (from `#[derive(CharmReconciler)]`) plus how it is built and
+/// what it does with events that are not reconciles.
+///
+/// ```
+/// use reconciler_core::{Charm, CharmReconciler, Component, Context, Status};
+///
+/// struct Workload;
+/// impl Component for Workload {
+///     fn status(&self, _: &mut Context<'_>) -> Status { Status::active() }
+/// }
+///
+/// #[derive(CharmReconciler)]
+/// struct MyCharm {
+///     #[component]
+///     workload: Workload,
+/// }
+///
+/// impl Charm for MyCharm {
+///     fn new() -> MyCharm {
+///         MyCharm { workload: Workload }
+///     }
+/// }
+/// ```
+pub trait Charm: CharmReconciler + Sized {
+    /// Builds the charm for one hook. Juju runs a fresh process per event, so this runs
+    /// once per event; keep it cheap (no hook-tool calls; read inputs in components).
+    fn new() -> Self;
+
+    /// What `update-status` does (default: a full reconcile).
+    fn update_status(&self) -> UpdateStatus {
+        UpdateStatus::Reconcile
+    }
+
+    /// Handles an event that is not a reconcile, remove or update-status: actions, stop,
+    /// events no component observes. The default logs that the event is ignored.
+    ///
+    /// Returns `Ok(true)` if the charm handled the event, `Ok(false)` if it ignored it.
+    /// An error of an action is reported with `action-fail`.
+    fn handle_other(&mut self, ctx: &mut Context<'_>) -> Result<bool, ComponentError> {
+        let _ = ctx;
+        Ok(false)
+    }
+}
+
+/// How an event was routed, and what came of it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Handling {
+    /// A full reconcile ran.
+    Reconciled(Report),
+    /// Statuses were recomputed without configuring anything.
+    StatusOnly(Report),
+    /// Every component's `remove` ran.
+    Removed(RemoveReport),
+    /// The charm's own handler ran; `Err` holds its error chain.
+    Handled(Result<(), String>),
+    /// Nothing handles this event; it was logged and ignored.
+    Ignored,
+}
+
+/// The outcome of one hook.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HookReport {
+    /// How the event was handled.
+    pub handling: Handling,
+    /// The unit status set at the end of the hook, if one was set.
+    pub unit_status: Option<Status>,
+    /// Problems setting the status (they are also logged).
+    pub status_errors: Vec<String>,
+}
+
+impl HookReport {
+    /// The reconcile report, for a reconcile or status-only hook.
+    pub fn report(&self) -> Option<&Report> {
+        match &self.handling {
+            Handling::Reconciled(report) | Handling::StatusOnly(report) => Some(report),
+            _ => None,
+        }
+    }
+}
+
+/// Whether `event` reconciles `charm`: a lifecycle event, or one a component observes.
+pub fn is_reconcile_event<C: CharmReconciler + ?Sized>(charm: &C, event: &Event) -> bool {
+    event.is_core_reconcile_event()
+        || (0..charm.component_count()).any(|index| {
+            charm
+                .component_observes(index)
+                .iter()
+                .any(|observe| event.matches(observe))
+        })
+}
+
+/// Handles one event as design.md's "Event wiring" says, then sets the unit status (and
+/// the application status on the leader) exactly once, for every hook that computes one.
+///
+/// - lifecycle events and events a component observes: [`reconcile`];
+/// - `remove`: [`remove`] (dependents first); the status is Maintenance "removing";
+/// - `update-status`: a reconcile, or statuses only (see [`Charm::update_status`]);
+/// - anything else: [`Charm::handle_other`]; the status is left as it was.
+pub fn handle_event<C: Charm>(charm: &mut C, ctx: &mut Context<'_>) -> HookReport {
+    let event = ctx.event();
+    let handling = if matches!(event, Event::Remove) {
+        Handling::Removed(remove(charm, ctx))
+    } else if matches!(event, Event::UpdateStatus) {
+        match charm.update_status() {
+            UpdateStatus::Reconcile => Handling::Reconciled(reconcile(charm, ctx)),
+            UpdateStatus::StatusOnly => Handling::StatusOnly(statuses_only(charm, ctx)),
+        }
+    } else if is_reconcile_event(charm, event) {
+        Handling::Reconciled(reconcile(charm, ctx))
+    } else {
+        let _span = info_span!("handle", event = %event).entered();
+        match charm.handle_other(ctx) {
+            Ok(true) => Handling::Handled(Ok(())),
+            Ok(false) => {
+                info!("no component or handler observes {event}; ignored");
+                Handling::Ignored
+            }
+            Err(e) => {
+                let text = e.chain_text();
+                error!("handling {event} failed: {text}");
+                if matches!(event, Event::Action { .. }) {
+                    if let Err(fail) = ctx.backend().action_fail(&text) {
+                        error!("action-fail failed: {fail}");
+                    }
+                }
+                Handling::Handled(Err(text))
+            }
+        }
+    };
+
+    let final_status = match &handling {
+        Handling::Reconciled(report) | Handling::StatusOnly(report) => {
+            Some(report.unit_status.clone())
+        }
+        Handling::Removed(report) if report.failures.is_empty() => {
+            Some(Status::maintenance("removing"))
+        }
+        Handling::Removed(report) => Some(Status::maintenance(format!(
+            "removing; cleanup failed for {}",
+            report
+                .failures
+                .iter()
+                .map(|(name, _)| name.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ))),
+        Handling::Handled(_) | Handling::Ignored => None,
+    };
+
+    let mut status_errors = Vec::new();
+    if let Some(status) = &final_status {
+        if let Err(e) = ctx.backend().status_set(Scope::Unit, status) {
+            error!("setting the unit status failed: {e}");
+            status_errors.push(e.to_string());
+        }
+        if ctx.is_leader().unwrap_or(false) {
+            if let Err(e) = ctx.backend().status_set(Scope::App, status) {
+                error!("setting the application status failed: {e}");
+                status_errors.push(e.to_string());
+            }
+        }
+    }
+    HookReport {
+        handling,
+        unit_status: final_status,
+        status_errors,
+    }
+}
+
+/// Computes every component's status without configuring anything: a dependency that is
+/// not Active still holds its dependents back, with the usual message.
+pub fn statuses_only<C: CharmReconciler + ?Sized>(charm: &C, ctx: &mut Context<'_>) -> Report {
+    let _span = info_span!("status_only", event = %ctx.event()).entered();
+    let count = charm.component_count();
+    let mut statuses: Vec<Option<Status>> = vec![None; count];
+    let mut outcomes: Vec<Option<Outcome>> = vec![None; count];
+    for &index in charm.execution_order() {
+        let waiting_on: Vec<usize> = charm
+            .component_depends_on(index)
+            .iter()
+            .copied()
+            .filter(|&d| !statuses[d].as_ref().is_some_and(Status::is_active))
+            .collect();
+        let (status, outcome) = if waiting_on.is_empty() {
+            match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                charm.component_status(index, ctx)
+            })) {
+                Ok(status) => (status, Outcome::StatusOnly),
+                Err(payload) => {
+                    let message = crate::executor::panic_message(payload);
+                    (
+                        Status::error(format!("panicked in status: {message}")),
+                        Outcome::Panicked { message },
+                    )
+                }
+            }
+        } else {
+            crate::executor::skipped(charm, &statuses, &waiting_on)
+        };
+        statuses[index] = Some(status);
+        outcomes[index] = Some(outcome);
+    }
+    let components: Vec<ComponentReport> = statuses
+        .into_iter()
+        .zip(outcomes)
+        .enumerate()
+        .map(|(index, (status, outcome))| ComponentReport {
+            name: charm.component_name(index).to_owned(),
+            status: status.expect("every component visited"),
+            outcome: outcome.expect("every component visited"),
+        })
+        .collect();
+    let unit_status = aggregate(components.iter().map(|c| (c.name.as_str(), &c.status)));
+    Report {
+        components,
+        executed: Vec::new(),
+        unit_status,
+    }
+}
