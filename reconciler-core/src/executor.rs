@@ -140,10 +140,10 @@ pub fn reconcile<C: CharmReconciler + ?Sized>(charm: &mut C, ctx: &mut Context<'
             })
             .collect();
 
+        let started = Instant::now();
         let (status, outcome) = if !waiting_on.is_empty() {
             skipped(charm, &statuses, &waiting_on)
         } else {
-            let started = Instant::now();
             match contain(|| charm.component_ready(index, ctx)) {
                 Err(message) => panicked("ready_for_execution", message),
                 Ok(false) => match contain(|| charm.component_status(index, ctx)) {
@@ -156,11 +156,11 @@ pub fn reconcile<C: CharmReconciler + ?Sized>(charm: &mut C, ctx: &mut Context<'
                 },
                 Ok(true) => {
                     executed.push(index);
-                    run(charm, index, ctx, leader, started)
+                    run(charm, index, ctx, leader)
                 }
             }
         };
-        log_component(charm.component_name(index), &status, &outcome);
+        log_component(charm.component_name(index), &status, &outcome, started);
         statuses[index] = Some(status);
         outcomes[index] = Some(outcome);
     }
@@ -190,10 +190,9 @@ fn run<C: CharmReconciler + ?Sized>(
     index: usize,
     ctx: &mut Context<'_>,
     leader: bool,
-    started: Instant,
 ) -> (Status, Outcome) {
     let configured = contain(|| charm.configure_component(index, ctx, leader));
-    let result = match configured {
+    match configured {
         Err(message) => panicked("configure", message),
         Ok(Err(error)) => {
             let chain = error.chain_text();
@@ -203,13 +202,7 @@ fn run<C: CharmReconciler + ?Sized>(
             Err(message) => panicked("status", message),
             Ok(status) => (status, Outcome::Ran),
         },
-    };
-    let elapsed = started.elapsed();
-    tracing::debug!(
-        elapsed_us = elapsed.as_micros() as u64,
-        "configure took {elapsed:?}"
-    );
-    result
+    }
 }
 
 /// The status of a component skipped because `waiting_on` (indices) are not Active.
@@ -258,22 +251,21 @@ pub(crate) fn panic_message(payload: Box<dyn Any + Send>) -> String {
     }
 }
 
-fn log_component(name: &str, status: &Status, outcome: &Outcome) {
+/// One line per component: what happened, its status, and for a component that ran, how
+/// long it took.
+fn log_component(name: &str, status: &Status, outcome: &Outcome, started: Instant) {
     match outcome {
-        Outcome::Ran => info!(status = %status, "{name} ran: {status}"),
+        Outcome::Ran => info!("{name} ran in {:.1?}: {status}", started.elapsed()),
         Outcome::Failed { error } => {
-            error!(status = %status, "{name} failed: {error}; status {status}")
+            error!(
+                "{name} failed in {:.1?}: {error}; status {status}",
+                started.elapsed()
+            )
         }
-        Outcome::Panicked { message } => {
-            error!(status = %status, "{name} panicked: {message}; status {status}")
-        }
-        Outcome::Skipped { .. } => {
-            info!(status = %status, "{name} skipped, {}", status.message)
-        }
-        Outcome::NotReady => {
-            info!(status = %status, "{name} skipped, not ready for execution: {status}")
-        }
-        Outcome::StatusOnly => info!(status = %status, "{name}: {status}"),
+        Outcome::Panicked { message } => error!("{name} panicked: {message}; status {status}"),
+        Outcome::Skipped { .. } => info!("{name} skipped, {}", status.message),
+        Outcome::NotReady => info!("{name} skipped, not ready for execution: {status}"),
+        Outcome::StatusOnly => info!("{name}: {status}"),
     }
 }
 

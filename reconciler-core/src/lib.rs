@@ -60,6 +60,7 @@ pub mod error;
 pub mod event;
 pub mod executor;
 pub mod graph;
+pub mod logging;
 pub mod metadata;
 pub mod pebble;
 pub mod reconciler;
