@@ -56,6 +56,9 @@ where
     }
 }
 
+/// Records collected by [`collector`], shared with the layer that fills them.
+pub type Records = Arc<Mutex<Vec<LogRecord>>>;
+
 /// A layer that appends every record to a shared vector, and the vector.
 ///
 /// ```
@@ -71,7 +74,7 @@ where
 /// ```
 pub fn collector() -> (
     RecordLayer<impl Fn(LogRecord) + Send + Sync + 'static>,
-    Arc<Mutex<Vec<LogRecord>>>,
+    Records,
 ) {
     let records = Arc::new(Mutex::new(Vec::new()));
     let sink = Arc::clone(&records);
