@@ -243,3 +243,172 @@ pub fn statuses_only<C: CharmReconciler + ?Sized>(charm: &C, ctx: &mut Context<'
         unit_status,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::backend::{Backend, StatusTarget};
+    use crate::component::Component;
+    use crate::event::{Observe, RelationEventKind};
+    use crate::testing::{MemoryBackend, State};
+    use crate::{CharmReconciler, ComponentError};
+
+    /// Active unless told otherwise; counts configure calls in charm state.
+    struct Part {
+        status: Status,
+        observes: Vec<Observe>,
+    }
+
+    impl Component for Part {
+        fn configure_unit(&mut self, ctx: &mut Context<'_>, (): ()) -> Result<(), ComponentError> {
+            let backend = ctx.backend();
+            let runs = backend.state_get("runs")?.unwrap_or_default();
+            backend.state_set("runs", &format!("{runs}x"))?;
+            Ok(())
+        }
+        fn status(&self, _: &mut Context<'_>) -> Status {
+            self.status.clone()
+        }
+        fn observes(&self) -> Vec<Observe> {
+            self.observes.clone()
+        }
+    }
+
+    #[derive(CharmReconciler)]
+    struct TwoParts {
+        #[component]
+        db: Part,
+        #[component(depends_on = [db])]
+        web: Part,
+        mode: UpdateStatus,
+    }
+
+    impl Charm for TwoParts {
+        fn new() -> TwoParts {
+            TwoParts {
+                db: Part {
+                    status: Status::waiting("no database"),
+                    observes: vec![Observe::relation("db")],
+                },
+                web: Part {
+                    status: Status::active(),
+                    observes: Vec::new(),
+                },
+                mode: UpdateStatus::Reconcile,
+            }
+        }
+        fn update_status(&self) -> UpdateStatus {
+            self.mode
+        }
+        fn handle_other(&mut self, ctx: &mut Context<'_>) -> Result<bool, ComponentError> {
+            match ctx.event() {
+                Event::Action { name, .. } if name == "fail" => {
+                    Err(ComponentError::new("backup target unreachable"))
+                }
+                Event::Action { .. } => Ok(true),
+                _ => Ok(false),
+            }
+        }
+    }
+
+    fn run(charm: &mut TwoParts, event: Event, leader: bool) -> (HookReport, MemoryBackend) {
+        let mut backend = MemoryBackend::new(State::default().with_leader(leader));
+        if matches!(event, Event::Action { .. }) {
+            backend.action_params = Some(Default::default());
+        }
+        let report = handle_event(charm, &mut Context::new(&mut backend, &event));
+        (report, backend)
+    }
+
+    fn relation_changed(endpoint: &str) -> Event {
+        Event::Relation {
+            kind: RelationEventKind::Changed,
+            endpoint: endpoint.into(),
+            id: 1,
+            remote_app: Some("remote".into()),
+            remote_unit: Some("remote/0".into()),
+            departing_unit: None,
+        }
+    }
+
+    #[test]
+    fn lifecycle_events_reconcile_and_set_unit_and_app_status_once() {
+        let (report, backend) = run(&mut TwoParts::new(), Event::ConfigChanged, true);
+        assert!(matches!(report.handling, Handling::Reconciled(_)));
+        let expected = Status::waiting("[db] no database");
+        assert_eq!(
+            backend.statuses_set,
+            [
+                (StatusTarget::Unit, expected.clone()),
+                (StatusTarget::App, expected.clone())
+            ]
+        );
+        assert_eq!(report.unit_status, Some(expected));
+        assert_eq!(backend.state.stored["runs"], "x");
+    }
+
+    #[test]
+    fn non_leader_sets_only_the_unit_status() {
+        let (_, backend) = run(&mut TwoParts::new(), Event::Install, false);
+        assert_eq!(backend.statuses_set.len(), 1);
+        assert_eq!(backend.statuses_set[0].0, StatusTarget::Unit);
+    }
+
+    #[test]
+    fn observed_relation_events_reconcile_and_others_are_ignored() {
+        let (report, _) = run(&mut TwoParts::new(), relation_changed("db"), false);
+        assert!(matches!(report.handling, Handling::Reconciled(_)));
+        let (report, backend) = run(&mut TwoParts::new(), relation_changed("metrics"), false);
+        assert_eq!(report.handling, Handling::Ignored);
+        assert!(backend.statuses_set.is_empty());
+    }
+
+    #[test]
+    fn update_status_can_be_status_only() {
+        let mut charm = TwoParts::new();
+        charm.mode = UpdateStatus::StatusOnly;
+        let (report, backend) = run(&mut charm, Event::UpdateStatus, false);
+        let Handling::StatusOnly(inner) = &report.handling else {
+            panic!("expected a status-only pass, got {:?}", report.handling);
+        };
+        assert!(inner.executed.is_empty());
+        assert!(!backend.state.stored.contains_key("runs"));
+        assert_eq!(
+            inner.status_of("web"),
+            Some(&Status::maintenance("waiting on db (waiting: no database)"))
+        );
+        assert_eq!(backend.statuses_set.len(), 1);
+
+        let (report, _) = run(&mut TwoParts::new(), Event::UpdateStatus, false);
+        assert!(matches!(report.handling, Handling::Reconciled(_)));
+    }
+
+    #[test]
+    fn remove_sets_a_final_status() {
+        let (report, backend) = run(&mut TwoParts::new(), Event::Remove, false);
+        assert!(matches!(report.handling, Handling::Removed(_)));
+        assert_eq!(
+            backend.statuses_set,
+            [(StatusTarget::Unit, Status::maintenance("removing"))]
+        );
+    }
+
+    #[test]
+    fn failing_action_is_reported_with_action_fail() {
+        let action = |name: &str| Event::Action {
+            name: name.into(),
+            uuid: None,
+        };
+        let (report, backend) = run(&mut TwoParts::new(), action("fail"), true);
+        assert_eq!(
+            report.handling,
+            Handling::Handled(Err("backup target unreachable".into()))
+        );
+        assert_eq!(
+            backend.action_failure.as_deref(),
+            Some("backup target unreachable")
+        );
+        let (report, _) = run(&mut TwoParts::new(), action("backup"), true);
+        assert_eq!(report.handling, Handling::Handled(Ok(())));
+    }
+}

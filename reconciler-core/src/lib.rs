@@ -51,6 +51,11 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+// Lets the derive's generated `::reconciler_core::...` paths resolve in this crate's own
+// tests.
+#[cfg(test)]
+extern crate self as reconciler_core;
+
 pub mod backend;
 pub mod component;
 pub mod context;
