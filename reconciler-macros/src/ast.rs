@@ -30,16 +30,16 @@ pub(crate) struct Component<'a> {
     /// Where the display name is written: the `name` literal, or the field name.
     pub(crate) name_span: Span,
     /// What its attribute says.
-    pub(crate) attr: ComponentAttr<'a>,
+    pub(crate) attr: ComponentAttr,
 }
 
 impl Component<'_> {
     /// Where a type error about this component's `Deps` should point: its `depends_on`
-    /// key if written (that is the list to fix), else its `#[component]` attribute.
+    /// key if written (that is the list to fix), else the field's name.
     pub(crate) fn deps_span(&self) -> Span {
         match &self.attr.depends_on_key {
             Some(key) => key.span(),
-            None => self.attr.original.path().span(),
+            None => self.member.span(),
         }
     }
 }
@@ -50,7 +50,7 @@ impl<'a> Input<'a> {
     pub(crate) fn from_syn(node: &'a DeriveInput, errors: &mut Errors) -> Option<Input<'a>> {
         for attr in node.attrs.iter().filter(|attr| attr::is_component(attr)) {
             errors.at(
-                attr.span(),
+                attr.path().span(),
                 "#[component] goes on the fields of the struct, not on the struct itself; move it to a field",
             );
         }

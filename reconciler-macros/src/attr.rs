@@ -20,9 +20,7 @@ const USAGE: &str =
     "write #[component], #[component(depends_on = [field, ...])] or #[component(name = \"...\")]";
 
 /// What one `#[component]` attribute says.
-pub(crate) struct ComponentAttr<'a> {
-    /// The attribute as written, for spans.
-    pub(crate) original: &'a Attribute,
+pub(crate) struct ComponentAttr {
     /// The fields named in `depends_on`, in written order (empty when absent).
     pub(crate) depends_on: Vec<Ident>,
     /// The `depends_on` key, when written (where "missing dependency" errors point).
@@ -36,7 +34,52 @@ pub(crate) struct ComponentAttr<'a> {
 #[darling(default)]
 struct Args {
     depends_on: Option<DependsOn>,
-    name: Option<LitStr>,
+    name: Option<DisplayName>,
+}
+
+/// The keys `Args` accepts.
+const KEYS: [&str; 2] = ["depends_on", "name"];
+
+/// `name = "..."`: a string literal.
+struct DisplayName(LitStr);
+
+impl FromMeta for DisplayName {
+    fn from_expr(expr: &Expr) -> darling::Result<Self> {
+        match expr {
+            Expr::Lit(syn::ExprLit {
+                lit: syn::Lit::Str(text),
+                ..
+            }) => Ok(DisplayName(text.clone())),
+            Expr::Group(group) => DisplayName::from_expr(&group.expr),
+            Expr::Path(path) if path.path.get_ident().is_some() => {
+                let ident = path
+                    .path
+                    .get_ident()
+                    .map(Ident::to_string)
+                    .unwrap_or_default();
+                Err(darling::Error::custom(format!(
+                    "name takes a string; write `name = \"{ident}\"`"
+                ))
+                .with_span(expr))
+            }
+            _ => Err(
+                darling::Error::custom("name takes a string literal, e.g. `name = \"web\"`")
+                    .with_span(expr),
+            ),
+        }
+    }
+
+    fn from_word() -> darling::Result<Self> {
+        Err(darling::Error::custom(
+            "name needs a value; write `name = \"...\"`",
+        ))
+    }
+
+    fn from_list(_: &[darling::ast::NestedMeta]) -> darling::Result<Self> {
+        Err(darling::Error::custom(
+            "name takes `=` and a string; write `name = \"...\"`",
+        ))
+    }
 }
 
 /// `depends_on = [a, b]`: a bracketed list of field names.
@@ -64,7 +107,7 @@ impl FromMeta for DependsOn {
             )
             .with_span(expr)),
             _ => Err(darling::Error::custom(
-                "depends_on takes a list of field names in brackets, e.g. `depends_on = [workload, database]`",
+                "depends_on takes a list of field names in brackets; write e.g. `depends_on = [workload, database]`",
             )
             .with_span(expr)),
         }
@@ -121,19 +164,18 @@ pub(crate) fn component_attr<'a>(
     field_name: &Ident,
     attrs: &'a [Attribute],
     errors: &mut Errors,
-) -> Option<ComponentAttr<'a>> {
+) -> Option<ComponentAttr> {
     let mut ours = attrs.iter().filter(|attr| is_component(attr));
     let first = ours.next()?;
     for repeated in ours {
         errors.at(
-            repeated.span(),
+            repeated.path().span(),
             format!(
                 "`{field_name}` has more than one #[component] attribute; merge them into one #[component(...)]"
             ),
         );
     }
     let mut parsed = ComponentAttr {
-        original: first,
         depends_on: Vec::new(),
         depends_on_key: None,
         name: None,
@@ -145,23 +187,32 @@ pub(crate) fn component_attr<'a>(
             format!("#[component] takes its settings in parentheses; {USAGE}"),
         ),
         Meta::List(list) => {
-            let args = darling::ast::NestedMeta::parse_meta_list(list.tokens.clone())
-                .map_err(darling::Error::from)
-                .and_then(|items| Args::from_list(&items));
-            match args {
-                Ok(args) => {
-                    if let Some(name) = &args.name
-                        && name.value().trim().is_empty()
-                    {
-                        errors.at(
-                            name.span(),
-                            "a component's name must not be empty; write a name, or remove `name = \"\"` to use the field name",
-                        );
+            match darling::ast::NestedMeta::parse_meta_list(list.tokens.clone()) {
+                Err(error) => errors.at(
+                    error.span(),
+                    format!("malformed #[component(...)]: {error}; {USAGE}"),
+                ),
+                Ok(items) => {
+                    let known: Vec<_> = items
+                        .into_iter()
+                        .filter(|item| is_known_key(item, errors))
+                        .collect();
+                    match Args::from_list(&known) {
+                        Ok(args) => {
+                            if let Some(DisplayName(name)) = &args.name
+                                && name.value().trim().is_empty()
+                            {
+                                errors.at(
+                                    name.span(),
+                                    "a component's name must not be empty; write a name, or remove `name = \"\"` to use the field name",
+                                );
+                            }
+                            parsed.depends_on = args.depends_on.map(|d| d.0).unwrap_or_default();
+                            parsed.name = args.name.map(|n| n.0);
+                        }
+                        Err(error) => report_darling(error, list.delimiter.span().open(), errors),
                     }
-                    parsed.depends_on = args.depends_on.map(|d| d.0).unwrap_or_default();
-                    parsed.name = args.name;
                 }
-                Err(error) => report_darling(error, list.delimiter.span().open(), errors),
             }
             parsed.depends_on_key = find_key(&list.tokens, "depends_on");
         }
@@ -169,21 +220,53 @@ pub(crate) fn component_attr<'a>(
     Some(parsed)
 }
 
-/// Turns darling's errors into ours, adding what to do to darling's own messages.
+/// Whether `item` is `depends_on` or `name`; records an error (with a "did you mean") for
+/// anything else, so darling only sees keys it knows.
+fn is_known_key(item: &darling::ast::NestedMeta, errors: &mut Errors) -> bool {
+    let path = match item {
+        darling::ast::NestedMeta::Meta(meta) => meta.path(),
+        darling::ast::NestedMeta::NameValueInvalidExpr(invalid) => &invalid.path,
+        darling::ast::NestedMeta::Lit(lit) => {
+            errors.at(
+                lit.span(),
+                format!("expected a key, found a literal; {USAGE}"),
+            );
+            return false;
+        }
+    };
+    let key = path
+        .get_ident()
+        .map(Ident::to_string)
+        .unwrap_or_else(|| quote::ToTokens::to_token_stream(path).to_string());
+    if KEYS.contains(&key.as_str()) {
+        return true;
+    }
+    let message = match reconciler_graph::suggest(&key, KEYS) {
+        Some(close) => format!(
+            "unknown key `{key}` in #[component(...)]; did you mean `{}`?",
+            KEYS[close]
+        ),
+        None => format!(
+            "unknown key `{key}` in #[component(...)]; the keys are `depends_on` and `name`"
+        ),
+    };
+    errors.at(path.span(), message);
+    false
+}
+
+/// Records darling's errors as ours. Our own `FromMeta` impls already say what to do;
+/// darling's generic ones get the accepted forms added.
 fn report_darling(error: darling::Error, fallback: Span, errors: &mut Errors) {
     for error in error.flatten() {
         let span = error.explicit_span().unwrap_or(fallback);
-        let message = error.to_string();
-        let message = if message.starts_with("Unknown field") {
-            let message = message.replacen("Unknown field", "unknown key in #[component(...)]", 1);
-            format!("{message}; the keys are `depends_on` and `name`")
-        } else if message.starts_with("Duplicate field") {
-            let message = message.replacen("Duplicate field", "repeated key", 1);
-            format!("{message}; give each key once in #[component(...)]")
-        } else if message.starts_with("Unexpected") {
-            format!("{message}; {USAGE}")
-        } else {
+        // Without the location suffix darling adds to unspanned errors.
+        let message = syn::Error::from(error).to_string();
+        let message = if let Some(rest) = message.strip_prefix("Duplicate field ") {
+            format!("repeated key {rest}; give each key once in #[component(...)]")
+        } else if message.contains(';') {
             message
+        } else {
+            format!("{message}; {USAGE}")
         };
         errors.at(span, message);
     }

@@ -201,7 +201,7 @@ fn describe_order(input: &Input<'_>, graph: &ValidGraph) -> String {
 
 /// `configure(&mut self.field, ctx, leader, (&self.dep_a, (&self.dep_b, ())))`.
 ///
-/// The function path carries the span of the component's `depends_on` (or its attribute),
+/// The call carries the span of the component's `depends_on` (or its field name),
 /// so a component whose `Deps` asks for something not in `depends_on` gets its type error
 /// there.
 fn configure_call(component: &Component<'_>, input: &Input<'_>) -> TokenStream {
@@ -220,8 +220,10 @@ fn configure_call(component: &Component<'_>, input: &Input<'_>) -> TokenStream {
                 .map_or(dependency, |c| c.member);
             quote!((&self.#field, #rest))
         });
-    let configure = quote_spanned!(component.deps_span()=> ::reconciler_core::__private::configure);
-    quote!(#configure(&mut self.#member, ctx, leader, #provided))
+    // Only the path and the parentheses carry the span: `self` and the parameters keep the
+    // call-site span, so they resolve even when the struct comes from a `macro_rules!`.
+    let arguments = quote!(&mut self.#member, ctx, leader, #provided);
+    quote_spanned!(component.deps_span()=> ::reconciler_core::__private::configure(#arguments))
 }
 
 /// An impl that only satisfies the trait, emitted next to errors.

@@ -119,7 +119,7 @@ fn check_dependencies(input: &Input<'_>, errors: &mut Errors) -> Option<ValidGra
                 errors.at(
                     span,
                     format!(
-                        "dependency cycle: {} (each arrow reads \"depends on\"); components cannot depend on each other in a circle, remove one of these dependencies",
+                        "dependency cycle: {} (`->` reads \"depends on\"); remove one of these dependencies to break the circle",
                         shown.join(" -> ")
                     ),
                 );

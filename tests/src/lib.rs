@@ -86,7 +86,7 @@ impl Component for Recorder {
 }
 
 /// A component that is always Active and does nothing.
-#[derive(Default)]
+#[derive(Clone, Copy, Debug, Default)]
 pub struct Trivial;
 
 impl Component for Trivial {

@@ -1,0 +1,12 @@
+use reconciler_core::CharmReconciler;
+use reconciler_tests::Trivial;
+
+#[derive(CharmReconciler)]
+struct Charm {
+    #[component]
+    workload: Trivial,
+    #[component(depends_on = ["workload", self::workload, 3])]
+    relation: Trivial,
+}
+
+fn main() {}

@@ -1,0 +1,9 @@
+use reconciler_core::CharmReconciler;
+
+#[derive(CharmReconciler)]
+enum Charm {
+    Workload,
+    Relation,
+}
+
+fn main() {}

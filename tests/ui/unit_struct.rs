@@ -1,0 +1,6 @@
+use reconciler_core::CharmReconciler;
+
+#[derive(CharmReconciler)]
+struct Charm;
+
+fn main() {}
