@@ -256,8 +256,13 @@ pub(crate) fn panic_message(payload: Box<dyn Any + Send>) -> String {
 fn log_component(name: &str, status: &Status, outcome: &Outcome, started: Instant) {
     match outcome {
         Outcome::Ran => info!("{name} ran in {:.1?}: {status}", started.elapsed()),
+        // An error that carries its own status is an explained condition (for example
+        // "waiting for relation data"): a warning. One without is a real failure: an error.
+        Outcome::Failed { error } if *status == Status::blocked(error.as_str()) => {
+            error!("{name} failed in {:.1?}: {error}", started.elapsed())
+        }
         Outcome::Failed { error } => {
-            error!(
+            warn!(
                 "{name} failed in {:.1?}: {error}; status {status}",
                 started.elapsed()
             )

@@ -649,3 +649,48 @@ mod typed_deps {
         );
     }
 }
+
+/// The log lines of one reconcile, with durations replaced by `<t>` so they can be compared.
+fn logged_lines(fixture: Fixture) -> Vec<String> {
+    use tracing_subscriber::layer::SubscriberExt;
+    let (layer, records) = crate::logging::collector();
+    let subscriber = tracing_subscriber::registry().with(layer);
+    tracing::subscriber::with_default(subscriber, || {
+        fixture.reconcile(true);
+    });
+    let records = records.lock().unwrap();
+    records
+        .iter()
+        .map(|r| {
+            let mut line = format!("{} {}", r.level.as_str(), r.message);
+            if let Some(start) = line.find(" in ") {
+                if let Some(end) = line[start..].find(':') {
+                    line.replace_range(start..start + end, " in <t>");
+                }
+            }
+            line
+        })
+        .collect()
+}
+
+#[test]
+fn one_line_per_component_and_a_summary() {
+    let lines = logged_lines(seed(
+        Script::Status(Status::blocked("bad image")),
+        Script::Fail(ComponentError::waiting("no relation-2 data")),
+    ));
+    assert_eq!(
+        lines,
+        [
+            "INFO workload ran in <t>: blocked: bad image",
+            "INFO relation_1 skipped, waiting on workload (blocked: bad image)",
+            "WARNING relation_2 failed in <t>: no relation-2 data; status waiting: no relation-2 data",
+            "INFO kubernetes_resources skipped, waiting on relation_2 (waiting: no relation-2 data)",
+            "INFO unit status blocked: [workload] bad image; components: \
+             workload=[blocked: bad image], \
+             relation_1=[maintenance: waiting on workload (blocked: bad image)], \
+             relation_2=[waiting: no relation-2 data], \
+             kubernetes_resources=[maintenance: waiting on relation_2 (waiting: no relation-2 data)]",
+        ]
+    );
+}
