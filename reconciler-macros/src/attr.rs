@@ -160,9 +160,9 @@ pub(crate) fn is_component(attr: &Attribute) -> bool {
 /// Reads the `#[component]` attributes of one field: `None` if it has none. Problems are
 /// recorded in `errors`; a field whose attribute is malformed still counts as a component
 /// (with whatever could be read), so that other errors are still found.
-pub(crate) fn component_attr<'a>(
+pub(crate) fn component_attr(
     field_name: &Ident,
-    attrs: &'a [Attribute],
+    attrs: &[Attribute],
     errors: &mut Errors,
 ) -> Option<ComponentAttr> {
     let mut ours = attrs.iter().filter(|attr| is_component(attr));
