@@ -54,52 +54,53 @@ impl<'a> Input<'a> {
                 "#[component] goes on the fields of the struct, not on the struct itself; move it to a field",
             );
         }
-        let named = match &node.data {
+        let ident = &node.ident;
+        let (span, shape, fix) = match &node.data {
             Data::Struct(data) => match &data.fields {
-                Fields::Named(named) => named,
-                Fields::Unnamed(unnamed) => {
-                    errors.at(
-                        unnamed.paren_token.span.join(),
-                        format!(
-                            "#[derive(CharmReconciler)] needs a struct with named fields, and `{}` is a tuple struct; name its fields, e.g. `struct {} {{ #[component] workload: Workload }}`",
-                            node.ident, node.ident
-                        ),
-                    );
-                    return None;
+                Fields::Named(named) => {
+                    return Some(Input::from_fields(node, named, errors));
                 }
-                Fields::Unit => {
-                    errors.at(
-                        node.ident.span(),
-                        format!(
-                            "#[derive(CharmReconciler)] needs a struct with named fields, and `{}` is a unit struct; write `struct {} {{}}` for a charm with no components, or add `#[component]` fields",
-                            node.ident, node.ident
-                        ),
-                    );
-                    return None;
-                }
+                Fields::Unnamed(unnamed) => (
+                    unnamed.paren_token.span.join(),
+                    "a tuple struct",
+                    format!(
+                        "name its fields, e.g. `struct {ident} {{ #[component] workload: Workload }}`"
+                    ),
+                ),
+                Fields::Unit => (
+                    ident.span(),
+                    "a unit struct",
+                    format!(
+                        "write `struct {ident} {{}}` for a charm with no components, or add `#[component]` fields"
+                    ),
+                ),
             },
-            Data::Enum(data) => {
-                errors.at(
-                    data.enum_token.span,
-                    format!(
-                        "#[derive(CharmReconciler)] needs a struct with named fields, and `{}` is an enum; declare the components as `#[component]` fields of a struct",
-                        node.ident
-                    ),
-                );
-                return None;
-            }
-            Data::Union(data) => {
-                errors.at(
-                    data.union_token.span,
-                    format!(
-                        "#[derive(CharmReconciler)] needs a struct with named fields, and `{}` is a union; declare the components as `#[component]` fields of a struct",
-                        node.ident
-                    ),
-                );
-                return None;
-            }
+            Data::Enum(data) => (
+                data.enum_token.span,
+                "an enum",
+                "declare the components as `#[component]` fields of a struct".to_owned(),
+            ),
+            Data::Union(data) => (
+                data.union_token.span,
+                "a union",
+                "declare the components as `#[component]` fields of a struct".to_owned(),
+            ),
         };
+        errors.at(
+            span,
+            format!(
+                "#[derive(CharmReconciler)] needs a struct with named fields, and `{ident}` is {shape}; {fix}"
+            ),
+        );
+        None
+    }
 
+    /// The model of a struct with named fields.
+    fn from_fields(
+        node: &'a DeriveInput,
+        named: &'a syn::FieldsNamed,
+        errors: &mut Errors,
+    ) -> Input<'a> {
         let mut fields = Vec::with_capacity(named.named.len());
         let mut components = Vec::new();
         for field in &named.named {
@@ -122,11 +123,11 @@ impl<'a> Input<'a> {
                 attr,
             });
         }
-        Some(Input {
+        Input {
             ident: &node.ident,
             generics: &node.generics,
             fields,
             components,
-        })
+        }
     }
 }

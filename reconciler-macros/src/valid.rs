@@ -49,6 +49,9 @@ fn check_dependencies(input: &Input<'_>, errors: &mut Errors) -> Option<ValidGra
         Err(problems) => problems,
     };
     let fields: Vec<String> = input.fields.iter().map(|f| f.unraw().to_string()).collect();
+    // The identifier a problem is about: entry `position` of component `component`'s list.
+    let entry =
+        |component: usize, position: usize| &input.components[component].attr.depends_on[position];
     for problem in problems {
         match problem {
             // Field names are unique (rustc checks that); display names are checked below.
@@ -57,7 +60,7 @@ fn check_dependencies(input: &Input<'_>, errors: &mut Errors) -> Option<ValidGra
                 component,
                 position,
             } => {
-                let dependency = &input.components[component].attr.depends_on[position];
+                let dependency = entry(component, position);
                 errors.at(
                     dependency.span(),
                     format!(
@@ -71,7 +74,7 @@ fn check_dependencies(input: &Input<'_>, errors: &mut Errors) -> Option<ValidGra
                 position,
                 ..
             } => {
-                let dependency = &input.components[component].attr.depends_on[position];
+                let dependency = entry(component, position);
                 errors.at(
                     dependency.span(),
                     format!(
@@ -85,7 +88,7 @@ fn check_dependencies(input: &Input<'_>, errors: &mut Errors) -> Option<ValidGra
                 position,
                 suggestion,
             } => {
-                let dependency = &input.components[component].attr.depends_on[position];
+                let dependency = entry(component, position);
                 let wanted = &dependencies[component][position];
                 let message = if fields.contains(wanted) {
                     format!(
