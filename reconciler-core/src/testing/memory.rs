@@ -32,6 +32,9 @@ pub struct MemoryBackend {
     pub action_failure: Option<String>,
     /// The action's `action-log` lines.
     pub action_logs: Vec<String>,
+    /// Where `juju-log` lines also go, so the harness sees them in order with the
+    /// runtime's own `tracing` lines.
+    pub(crate) log_sink: Option<crate::logging::Records>,
 }
 
 impl MemoryBackend {
@@ -45,6 +48,7 @@ impl MemoryBackend {
             action_results: JsonMap::new(),
             action_failure: None,
             action_logs: Vec::new(),
+            log_sink: None,
         }
     }
 
@@ -208,6 +212,14 @@ impl Backend for MemoryBackend {
 
     fn log(&mut self, level: LogLevel, message: &str) -> Result<(), BackendError> {
         self.logs.push((level, message.to_owned()));
+        if let Some(sink) = &self.log_sink {
+            if let Ok(mut records) = sink.lock() {
+                records.push(crate::logging::LogRecord {
+                    level,
+                    message: message.to_owned(),
+                });
+            }
+        }
         Ok(())
     }
 
@@ -281,6 +293,11 @@ impl Backend for MemoryBackend {
 }
 
 impl Container {
+    /// The plan Pebble builds from this container's layers, combined in order.
+    pub fn plan(&self) -> Layer {
+        combine(&self.layers)
+    }
+
     fn reachable(&self, operation: &str) -> Result<(), BackendError> {
         if self.can_connect {
             Ok(())

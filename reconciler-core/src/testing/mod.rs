@@ -1,11 +1,72 @@
-//! Testing charms without Juju: an in-memory model of what a unit sees.
+//! Testing charms without Juju: an in-memory Juju model and a harness that runs one event
+//! against it, in the spirit of ops-scenario.
 //!
-//! [`State`] describes the model; [`MemoryBackend`] implements the
-//! [`Backend`](crate::Backend) over it, enforcing Juju's rules and recording what the charm
-//! did. Enabled by the `testing` feature (always on in this crate's own tests).
+//! - [`State`] describes what a unit sees: leadership, config, relations and their
+//!   databags, containers and their Pebble, statuses, opened ports, stored state.
+//! - [`Harness`] runs one event of a charm against a `State`, through the same routing Juju
+//!   uses ([`handle_event`](crate::handle_event)), after checking that the event could
+//!   happen in that state ([`Inconsistency`]). It returns an [`Output`]: the new state, the
+//!   statuses, the log lines, what each component did and the relation data written.
+//! - [`MemoryBackend`] is the [`Backend`](crate::Backend) over a `State`; it enforces Juju's
+//!   rules (only the leader writes application data or status; an empty relation value
+//!   deletes the key).
+//! - Event helpers ([`Event::relation_changed`](crate::Event::relation_changed),
+//!   [`Event::pebble_ready`](crate::Event::pebble_ready), ...) build events from the
+//!   objects of a state so ids and names match.
+//!
+//! Enabled by the `testing` feature. `docs/testing.md` walks through testing a charm.
+//!
+//! ```
+//! use reconciler_core::prelude::*;
+//! use reconciler_core::testing::{Harness, Relation, State};
+//!
+//! /// Waits for a database on the `db` endpoint.
+//! struct Db { connected: bool }
+//! impl Component for Db {
+//!     fn configure_unit(&mut self, ctx: &mut Context<'_>, (): ()) -> Result<(), ComponentError> {
+//!         self.connected = !ctx.backend().relation_ids("db")?.is_empty();
+//!         Ok(())
+//!     }
+//!     fn status(&self, _: &mut Context<'_>) -> Status {
+//!         if self.connected { Status::active() } else { Status::blocked("needs a db relation") }
+//!     }
+//!     fn observes(&self) -> Vec<Observe> { vec![Observe::relation("db")] }
+//! }
+//!
+//! #[derive(CharmReconciler)]
+//! struct App {
+//!     #[component]
+//!     db: Db,
+//! }
+//! impl Charm for App {
+//!     fn new() -> App { App { db: Db { connected: false } } }
+//! }
+//!
+//! let harness = Harness::from_yaml("name: app\nrequires:\n  db: {interface: pgsql}\n")?;
+//! let out = harness.run::<App>(Event::Install, State::default())?;
+//! assert_eq!(out.unit_status, Status::blocked("[db] needs a db relation"));
+//!
+//! let db = Relation::new(1, "db", "postgresql");
+//! let state = out.state.with_relation(db.clone());
+//! let out = harness.run::<App>(Event::relation_changed(&db), state)?;
+//! assert_eq!(out.unit_status, Status::active());
+//!
+//! // A relation event for a relation that is not in the state is refused.
+//! let err = harness.run::<App>(Event::relation_changed(&db), State::default()).unwrap_err();
+//! assert_eq!(
+//!     err.to_string(),
+//!     "event db-relation-changed: the state has no relation with id 1 (relations in the state: none)",
+//! );
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
+mod consistency;
+mod events;
+mod harness;
 mod memory;
 mod state;
 
+pub use consistency::Inconsistency;
+pub use harness::{ActionOutput, DataWritten, Harness, Output};
 pub use memory::MemoryBackend;
 pub use state::{Container, Relation, State};

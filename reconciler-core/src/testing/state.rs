@@ -76,11 +76,109 @@ impl State {
         self
     }
 
-    /// This state with a container added.
+    /// This state with a peer relation added: its remote application is this unit's own
+    /// application, and `peers` are the other units of it (for example `["app/1"]`).
+    ///
+    /// ```
+    /// use reconciler_core::testing::State;
+    ///
+    /// let state = State::default().with_peer_relation(5, "replicas", ["app/1"]);
+    /// let peers = &state.relations[0];
+    /// assert_eq!(peers.remote_app, "app");
+    /// assert!(peers.remote_units_data.contains_key("app/1"));
+    /// ```
+    #[must_use]
+    pub fn with_peer_relation<U: Into<String>>(
+        mut self,
+        id: u64,
+        endpoint: impl Into<String>,
+        peers: impl IntoIterator<Item = U>,
+    ) -> State {
+        let mut relation = Relation::new(id, endpoint, self.app_name()).without_remote_units();
+        for unit in peers {
+            relation
+                .remote_units_data
+                .insert(unit.into(), Databag::new());
+        }
+        self.relations.push(relation);
+        self
+    }
+
+    /// This state with a container added (replacing one of the same name).
     #[must_use]
     pub fn with_container(mut self, container: Container) -> State {
         self.containers.insert(container.name.clone(), container);
         self
+    }
+
+    /// This state with a different unit name (`app/0` by default); the application name is
+    /// the part before the `/`.
+    #[must_use]
+    pub fn with_unit_name(mut self, unit_name: impl Into<String>) -> State {
+        self.unit_name = unit_name.into();
+        self
+    }
+
+    /// This state with a different model name (`test-model` by default).
+    #[must_use]
+    pub fn with_model_name(mut self, model_name: impl Into<String>) -> State {
+        self.model_name = model_name.into();
+        self
+    }
+
+    /// This state with a port already opened.
+    #[must_use]
+    pub fn with_opened_port(mut self, port: Port) -> State {
+        self.opened_ports.insert(port);
+        self
+    }
+
+    /// This state with a value in the charm's stored state (`state-get`).
+    #[must_use]
+    pub fn with_stored(mut self, key: impl Into<String>, value: impl Into<String>) -> State {
+        self.stored.insert(key.into(), value.into());
+        self
+    }
+
+    /// This state with the unit status the previous hook left.
+    #[must_use]
+    pub fn with_unit_status(mut self, status: Status) -> State {
+        self.unit_status = status;
+        self
+    }
+
+    /// This state with the application status the previous hook left.
+    #[must_use]
+    pub fn with_app_status(mut self, status: Status) -> State {
+        self.app_status = status;
+        self
+    }
+
+    /// This state with the workload version set.
+    #[must_use]
+    pub fn with_app_version(mut self, version: impl Into<String>) -> State {
+        self.app_version = Some(version.into());
+        self
+    }
+
+    /// This state without the relation with this id (for the event after
+    /// `relation-broken`).
+    #[must_use]
+    pub fn without_relation(mut self, id: RelationId) -> State {
+        self.relations.retain(|r| r.id != id);
+        self
+    }
+
+    /// The container with this name.
+    pub fn container(&self, name: &str) -> Option<&Container> {
+        self.containers.get(name)
+    }
+
+    /// The relations on an endpoint, in the order they were added.
+    pub fn relations_on<'s>(&'s self, endpoint: &'s str) -> impl Iterator<Item = &'s Relation> {
+        self.relations
+            .iter()
+            .filter(move |r| r.endpoint == endpoint)
     }
 
     /// The relation with this id.
@@ -172,10 +270,7 @@ impl Relation {
         mut self,
         data: impl IntoIterator<Item = (K, V)>,
     ) -> Relation {
-        self.remote_app_data = data
-            .into_iter()
-            .map(|(k, v)| (k.into(), v.into()))
-            .collect();
+        self.remote_app_data = bag(data);
         self
     }
 
@@ -186,13 +281,33 @@ impl Relation {
         unit: impl Into<String>,
         data: impl IntoIterator<Item = (K, V)>,
     ) -> Relation {
-        self.remote_units_data.insert(
-            unit.into(),
-            data.into_iter()
-                .map(|(k, v)| (k.into(), v.into()))
-                .collect(),
-        );
+        self.remote_units_data.insert(unit.into(), bag(data));
         self
+    }
+
+    /// This relation with this unit's own databag set.
+    #[must_use]
+    pub fn with_local_unit_data<K: Into<String>, V: Into<String>>(
+        mut self,
+        data: impl IntoIterator<Item = (K, V)>,
+    ) -> Relation {
+        self.local_unit_data = bag(data);
+        self
+    }
+
+    /// This relation with this application's databag set.
+    #[must_use]
+    pub fn with_local_app_data<K: Into<String>, V: Into<String>>(
+        mut self,
+        data: impl IntoIterator<Item = (K, V)>,
+    ) -> Relation {
+        self.local_app_data = bag(data);
+        self
+    }
+
+    /// The remote units' names.
+    pub fn remote_units(&self) -> impl Iterator<Item = &str> {
+        self.remote_units_data.keys().map(String::as_str)
     }
 
     /// This relation with no remote units (for example after they all departed).
@@ -201,6 +316,12 @@ impl Relation {
         self.remote_units_data.clear();
         self
     }
+}
+
+fn bag<K: Into<String>, V: Into<String>>(data: impl IntoIterator<Item = (K, V)>) -> Databag {
+    data.into_iter()
+        .map(|(k, v)| (k.into(), v.into()))
+        .collect()
 }
 
 /// A workload container and the Pebble inside it.
@@ -235,5 +356,35 @@ impl Container {
     pub fn unreachable(mut self) -> Container {
         self.can_connect = false;
         self
+    }
+
+    /// This container with a layer already added under `label`.
+    #[must_use]
+    pub fn with_layer(mut self, label: impl Into<String>, layer: Layer) -> Container {
+        self.layers.push((label.into(), layer));
+        self
+    }
+
+    /// This container with a service in the given state.
+    #[must_use]
+    pub fn with_service_status(
+        mut self,
+        service: impl Into<String>,
+        status: ServiceStatus,
+    ) -> Container {
+        self.services.insert(service.into(), status);
+        self
+    }
+
+    /// This container with a file.
+    #[must_use]
+    pub fn with_file(mut self, path: impl Into<String>, content: impl Into<Vec<u8>>) -> Container {
+        self.files.insert(path.into(), content.into());
+        self
+    }
+
+    /// The state of a service (Inactive for a service never started).
+    pub fn service_status(&self, service: &str) -> Option<ServiceStatus> {
+        self.services.get(service).copied()
     }
 }

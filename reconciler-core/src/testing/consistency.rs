@@ -1,0 +1,520 @@
+//! Checks that an event could happen in a state, given the charm's metadata, before the
+//! harness runs it: the same idea as ops-scenario's consistency checker, with one error
+//! variant per kind of mistake, each naming what is wrong and where.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+use crate::backend::RelationId;
+use crate::event::{Event, PebbleEventKind, RelationEventKind};
+use crate::metadata::{Metadata, Role};
+use crate::testing::state::State;
+
+/// Why an event cannot be run against a state: something in the state or the event
+/// contradicts the charm's metadata, or Juju would never send that event in that state.
+///
+/// The message names the file, field, value, relation id, container or event at fault.
+///
+/// ```
+/// use reconciler_core::testing::{Harness, Inconsistency, State};
+/// use reconciler_core::Event;
+///
+/// let harness = Harness::from_yaml("name: demo\nconfig:\n  options:\n    port: {type: int}\n")?;
+/// let state = State::default().with_config("port", "eighty");
+/// let problems = harness.check(&Event::ConfigChanged, &state);
+/// assert_eq!(
+///     problems[0].to_string(),
+///     "charmcraft.yaml: config option \"port\" is declared as int, but the state sets \"eighty\" (a string)",
+/// );
+/// assert!(matches!(problems[0], Inconsistency::ConfigType { .. }));
+/// # Ok::<(), reconciler_core::metadata::MetadataError>(())
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum Inconsistency {
+    /// The state sets a config option the metadata does not declare.
+    #[error(
+        "{file}: config option {key:?} is not declared in config.options (declared: {declared})"
+    )]
+    UnknownConfigKey {
+        /// The metadata file.
+        file: String,
+        /// The option the state sets.
+        key: String,
+        /// The declared options, comma-separated.
+        declared: String,
+    },
+    /// The state sets a config option to a value of the wrong type.
+    #[error(
+        "{file}: config option {key:?} is declared as {expected}, but the state sets {value} (a {actual})"
+    )]
+    ConfigType {
+        /// The metadata file.
+        file: String,
+        /// The option.
+        key: String,
+        /// The declared type.
+        expected: &'static str,
+        /// The type of the value in the state.
+        actual: &'static str,
+        /// The value in the state.
+        value: String,
+    },
+    /// Two relations in the state have the same id.
+    #[error("the state has two relations with id {id}: on {first:?} and on {second:?}")]
+    DuplicateRelationId {
+        /// The id.
+        id: RelationId,
+        /// The endpoint of the first relation with that id.
+        first: String,
+        /// The endpoint of the second.
+        second: String,
+    },
+    /// A relation in the state is on an endpoint the metadata does not declare.
+    #[error(
+        "{file}: relation {id} is on endpoint {endpoint:?}, which is not declared in provides, requires or peers (declared: {declared})"
+    )]
+    UnknownEndpoint {
+        /// The metadata file.
+        file: String,
+        /// The relation id.
+        id: RelationId,
+        /// The endpoint.
+        endpoint: String,
+        /// The declared endpoints, comma-separated.
+        declared: String,
+    },
+    /// A relation on a peer endpoint whose remote application is another application, or a
+    /// relation on a provides/requires endpoint whose remote application is this one.
+    #[error(
+        "relation {id} on {endpoint:?} ({role}) has remote application {remote_app:?}, but {expected}"
+    )]
+    PeerMismatch {
+        /// The relation id.
+        id: RelationId,
+        /// The endpoint.
+        endpoint: String,
+        /// `peers`, `provides` or `requires`.
+        role: &'static str,
+        /// The remote application in the state.
+        remote_app: String,
+        /// What it should be.
+        expected: String,
+    },
+    /// A remote unit's name does not belong to the relation's remote application.
+    #[error(
+        "relation {id} on {endpoint:?}: remote unit {unit:?} is not a unit of the remote application {remote_app:?}"
+    )]
+    ForeignRemoteUnit {
+        /// The relation id.
+        id: RelationId,
+        /// The endpoint.
+        endpoint: String,
+        /// The unit.
+        unit: String,
+        /// The relation's remote application.
+        remote_app: String,
+    },
+    /// A container in the state is not declared in the metadata.
+    #[error(
+        "{file}: container {container:?} is in the state but not declared in containers (declared: {declared})"
+    )]
+    UndeclaredContainer {
+        /// The metadata file.
+        file: String,
+        /// The container.
+        container: String,
+        /// The declared containers, comma-separated.
+        declared: String,
+    },
+    /// `State::containers` has a container under another name than its own.
+    #[error("State::containers has container {name:?} under the key {key:?}")]
+    ContainerKey {
+        /// The map key.
+        key: String,
+        /// The container's name.
+        name: String,
+    },
+    /// The unit name is not `<application>/<number>`.
+    #[error("unit name {unit:?} is not of the form <application>/<number>")]
+    InvalidUnitName {
+        /// The unit name.
+        unit: String,
+    },
+    /// A relation event names a relation id the state does not have.
+    #[error(
+        "event {event}: the state has no relation with id {id} (relations in the state: {present})"
+    )]
+    EventRelationMissing {
+        /// The event.
+        event: String,
+        /// The id the event names.
+        id: RelationId,
+        /// The relations in the state, as `endpoint:id`, comma-separated.
+        present: String,
+    },
+    /// A relation event's endpoint or remote application differs from the relation's.
+    #[error(
+        "event {event}: relation {id} in the state has {field} {actual:?}, the event says {expected:?}"
+    )]
+    EventRelationMismatch {
+        /// The event.
+        event: String,
+        /// The relation id.
+        id: RelationId,
+        /// `endpoint` or `remote application`.
+        field: &'static str,
+        /// What the state has.
+        actual: String,
+        /// What the event says.
+        expected: String,
+    },
+    /// A relation event names a remote unit the relation does not have.
+    #[error(
+        "event {event}: remote unit {unit:?} is not in relation {id} (remote units: {present})"
+    )]
+    EventRemoteUnitMissing {
+        /// The event.
+        event: String,
+        /// The relation id.
+        id: RelationId,
+        /// The unit the event names.
+        unit: String,
+        /// The relation's remote units, comma-separated.
+        present: String,
+    },
+    /// A departed event whose departing unit is still among the relation's remote units.
+    #[error(
+        "event {event}: departing unit {unit:?} is still among relation {id}'s remote units; Juju lists it no more, so remove it from the state"
+    )]
+    DepartingUnitPresent {
+        /// The event.
+        event: String,
+        /// The relation id.
+        id: RelationId,
+        /// The departing unit.
+        unit: String,
+    },
+    /// A Pebble event for a container the metadata does not declare.
+    #[error("event {event}: {file} declares no container {container:?} (declared: {declared})")]
+    EventContainerUndeclared {
+        /// The event.
+        event: String,
+        /// The metadata file.
+        file: String,
+        /// The container.
+        container: String,
+        /// The declared containers, comma-separated.
+        declared: String,
+    },
+    /// A Pebble event for a container that is not in the state.
+    #[error(
+        "event {event}: container {container:?} is not in the state; add it with State::with_container"
+    )]
+    EventContainerMissing {
+        /// The event.
+        event: String,
+        /// The container.
+        container: String,
+    },
+    /// `pebble-ready` for a container whose Pebble does not answer: Juju sends the event
+    /// only once Pebble is up.
+    #[error(
+        "event {event}: Juju sends pebble-ready only once Pebble answers, but container {container:?} has can_connect = false"
+    )]
+    PebbleReadyUnreachable {
+        /// The event.
+        event: String,
+        /// The container.
+        container: String,
+    },
+    /// An action the metadata does not declare.
+    #[error("event {event}: {file} declares no action {action:?} (declared: {declared})")]
+    UnknownAction {
+        /// The event.
+        event: String,
+        /// The metadata file.
+        file: String,
+        /// The action.
+        action: String,
+        /// The declared actions, comma-separated.
+        declared: String,
+    },
+    /// A storage event for a storage the metadata does not declare.
+    #[error("event {event}: {file} declares no storage {storage:?} (declared: {declared})")]
+    UnknownStorage {
+        /// The event.
+        event: String,
+        /// The metadata file.
+        file: String,
+        /// The storage.
+        storage: String,
+        /// The declared storage, comma-separated.
+        declared: String,
+    },
+    /// `leader-elected` on a unit that is not the leader.
+    #[error(
+        "event leader-elected: Juju sends it only to the new leader, but the state has leader = false"
+    )]
+    LeaderElectedOnNonLeader,
+}
+
+fn list<'a>(names: impl IntoIterator<Item = &'a str>) -> String {
+    let mut out = String::new();
+    for name in names {
+        if !out.is_empty() {
+            out.push_str(", ");
+        }
+        let _ = write!(out, "{name:?}");
+    }
+    if out.is_empty() {
+        out.push_str("none");
+    }
+    out
+}
+
+fn role_name(role: Role) -> &'static str {
+    match role {
+        Role::Provides => "provides",
+        Role::Requires => "requires",
+        Role::Peers => "peers",
+    }
+}
+
+/// Every inconsistency between `metadata` (read from `file`), `state` and `event`.
+pub(crate) fn check(
+    metadata: &Metadata,
+    file: &str,
+    event: &Event,
+    state: &State,
+) -> Vec<Inconsistency> {
+    let mut problems = Vec::new();
+    check_state(metadata, file, state, &mut problems);
+    check_event(metadata, file, event, state, &mut problems);
+    problems
+}
+
+fn check_state(metadata: &Metadata, file: &str, state: &State, problems: &mut Vec<Inconsistency>) {
+    let valid_unit = state.unit_name.split_once('/').is_some_and(|(app, n)| {
+        !app.is_empty() && !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit())
+    });
+    if !valid_unit {
+        problems.push(Inconsistency::InvalidUnitName {
+            unit: state.unit_name.clone(),
+        });
+    }
+
+    for (key, value) in &state.config {
+        match metadata.options.get(key) {
+            None => problems.push(Inconsistency::UnknownConfigKey {
+                file: file.to_owned(),
+                key: key.clone(),
+                declared: list(metadata.options.keys().map(String::as_str)),
+            }),
+            Some(option) if !option.kind.accepts(value) => {
+                problems.push(Inconsistency::ConfigType {
+                    file: file.to_owned(),
+                    key: key.clone(),
+                    expected: option.kind.as_str(),
+                    actual: value.type_name(),
+                    value: value.to_string(),
+                })
+            }
+            Some(_) => {}
+        }
+    }
+
+    let app = state.app_name();
+    let mut seen: BTreeMap<RelationId, &str> = BTreeMap::new();
+    for relation in &state.relations {
+        if let Some(first) = seen.insert(relation.id, &relation.endpoint) {
+            problems.push(Inconsistency::DuplicateRelationId {
+                id: relation.id,
+                first: first.to_owned(),
+                second: relation.endpoint.clone(),
+            });
+        }
+        match metadata.endpoints.get(&relation.endpoint) {
+            None => problems.push(Inconsistency::UnknownEndpoint {
+                file: file.to_owned(),
+                id: relation.id,
+                endpoint: relation.endpoint.clone(),
+                declared: list(metadata.endpoints.keys().map(String::as_str)),
+            }),
+            Some(endpoint) => {
+                let peer = endpoint.role == Role::Peers;
+                if peer != (relation.remote_app == app) {
+                    problems.push(Inconsistency::PeerMismatch {
+                        id: relation.id,
+                        endpoint: relation.endpoint.clone(),
+                        role: role_name(endpoint.role),
+                        remote_app: relation.remote_app.clone(),
+                        expected: if peer {
+                            format!("a peer relation's remote application is this one, {app:?} (use State::with_peer_relation)")
+                        } else {
+                            format!("only a peer relation relates {app:?} to itself")
+                        },
+                    });
+                }
+            }
+        }
+        for unit in relation.remote_units() {
+            let owner = unit.split_once('/').map(|(owner, _)| owner);
+            if owner != Some(relation.remote_app.as_str()) || unit == state.unit_name {
+                problems.push(Inconsistency::ForeignRemoteUnit {
+                    id: relation.id,
+                    endpoint: relation.endpoint.clone(),
+                    unit: unit.to_owned(),
+                    remote_app: relation.remote_app.clone(),
+                });
+            }
+        }
+    }
+
+    for (key, container) in &state.containers {
+        if *key != container.name {
+            problems.push(Inconsistency::ContainerKey {
+                key: key.clone(),
+                name: container.name.clone(),
+            });
+        }
+        if !metadata.containers.contains(key) {
+            problems.push(Inconsistency::UndeclaredContainer {
+                file: file.to_owned(),
+                container: key.clone(),
+                declared: list(metadata.containers.iter().map(String::as_str)),
+            });
+        }
+    }
+}
+
+fn check_event(
+    metadata: &Metadata,
+    file: &str,
+    event: &Event,
+    state: &State,
+    problems: &mut Vec<Inconsistency>,
+) {
+    let name = event.to_string();
+    match event {
+        Event::LeaderElected if !state.leader => {
+            problems.push(Inconsistency::LeaderElectedOnNonLeader)
+        }
+        Event::Relation {
+            kind,
+            endpoint,
+            id,
+            remote_app,
+            remote_unit,
+            departing_unit,
+        } => {
+            let id = RelationId(*id);
+            let Some(relation) = state.relation(id) else {
+                problems.push(Inconsistency::EventRelationMissing {
+                    event: name,
+                    id,
+                    present: {
+                        let names: Vec<String> = state
+                            .relations
+                            .iter()
+                            .map(|r| format!("{}:{}", r.endpoint, r.id))
+                            .collect();
+                        if names.is_empty() {
+                            "none".to_owned()
+                        } else {
+                            names.join(", ")
+                        }
+                    },
+                });
+                return;
+            };
+            if relation.endpoint != *endpoint {
+                problems.push(Inconsistency::EventRelationMismatch {
+                    event: name.clone(),
+                    id,
+                    field: "endpoint",
+                    actual: relation.endpoint.clone(),
+                    expected: endpoint.clone(),
+                });
+            }
+            if let Some(remote_app) = remote_app {
+                if relation.remote_app != *remote_app {
+                    problems.push(Inconsistency::EventRelationMismatch {
+                        event: name.clone(),
+                        id,
+                        field: "remote application",
+                        actual: relation.remote_app.clone(),
+                        expected: remote_app.clone(),
+                    });
+                }
+            }
+            match (kind, departing_unit) {
+                (RelationEventKind::Departed, Some(unit)) => {
+                    if relation.remote_units_data.contains_key(unit) {
+                        problems.push(Inconsistency::DepartingUnitPresent {
+                            event: name,
+                            id,
+                            unit: unit.clone(),
+                        });
+                    }
+                }
+                (RelationEventKind::Joined | RelationEventKind::Changed, _) => {
+                    if let Some(unit) = remote_unit {
+                        if !relation.remote_units_data.contains_key(unit) {
+                            problems.push(Inconsistency::EventRemoteUnitMissing {
+                                event: name,
+                                id,
+                                unit: unit.clone(),
+                                present: list(relation.remote_units()),
+                            });
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        Event::Pebble {
+            kind, container, ..
+        } => {
+            if !metadata.containers.contains(container) {
+                problems.push(Inconsistency::EventContainerUndeclared {
+                    event: name,
+                    file: file.to_owned(),
+                    container: container.clone(),
+                    declared: list(metadata.containers.iter().map(String::as_str)),
+                });
+                return;
+            }
+            match state.containers.get(container) {
+                None => problems.push(Inconsistency::EventContainerMissing {
+                    event: name,
+                    container: container.clone(),
+                }),
+                Some(c) if *kind == PebbleEventKind::Ready && !c.can_connect => {
+                    problems.push(Inconsistency::PebbleReadyUnreachable {
+                        event: name,
+                        container: container.clone(),
+                    })
+                }
+                Some(_) => {}
+            }
+        }
+        Event::Action { name: action, .. } if !metadata.actions.contains(action) => {
+            problems.push(Inconsistency::UnknownAction {
+                event: name,
+                file: file.to_owned(),
+                action: action.clone(),
+                declared: list(metadata.actions.iter().map(String::as_str)),
+            });
+        }
+        Event::Storage { name: storage, .. } if !metadata.storage.contains(storage) => {
+            problems.push(Inconsistency::UnknownStorage {
+                event: name,
+                file: file.to_owned(),
+                storage: storage.clone(),
+                declared: list(metadata.storage.iter().map(String::as_str)),
+            });
+        }
+        _ => {}
+    }
+}

@@ -1,0 +1,466 @@
+//! [`Harness`]: runs one event of a charm against a [`State`] in memory and returns an
+//! [`Output`] of plain values.
+
+use std::collections::BTreeSet;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use tracing_subscriber::layer::SubscriberExt as _;
+
+use crate::backend::{Databag, JsonMap, RelationId, Scope, StatusTarget};
+use crate::context::Context;
+use crate::dispatch::{Charm, Handling, HookReport, handle_event};
+use crate::event::Event;
+use crate::executor::{Outcome, Report};
+use crate::logging::{self, LogRecord};
+use crate::metadata::{Metadata, MetadataError};
+use crate::status::Status;
+use crate::testing::consistency::{self, Inconsistency};
+use crate::testing::memory::MemoryBackend;
+use crate::testing::state::{Relation, State};
+
+/// Runs a charm's events in memory, without Juju: the same routing as under Juju
+/// ([`handle_event`]), against a [`MemoryBackend`] over a [`State`].
+///
+/// A harness holds the charm's metadata (from its `charmcraft.yaml`), which gives config
+/// defaults and types, endpoints, containers and actions. Before each run it checks that
+/// the event could happen in the state ([`Inconsistency`]).
+///
+/// ```
+/// use reconciler_core::prelude::*;
+/// use reconciler_core::testing::{Harness, State};
+///
+/// struct Greeter { greeting: Option<String> }
+/// impl Component for Greeter {
+///     fn configure_unit(&mut self, ctx: &mut Context<'_>, (): ()) -> Result<(), ComponentError> {
+///         let config = ctx.backend().config()?;
+///         self.greeting = config.get("greeting").and_then(|v| v.as_str()).map(str::to_owned);
+///         Ok(())
+///     }
+///     fn status(&self, _: &mut Context<'_>) -> Status {
+///         match &self.greeting {
+///             Some(g) if !g.is_empty() => Status::active(),
+///             _ => Status::blocked("set the greeting option"),
+///         }
+///     }
+/// }
+///
+/// #[derive(CharmReconciler)]
+/// struct Demo {
+///     #[component]
+///     greeter: Greeter,
+/// }
+/// impl Charm for Demo {
+///     fn new() -> Demo { Demo { greeter: Greeter { greeting: None } } }
+/// }
+///
+/// let harness = Harness::from_yaml(
+///     "name: demo\nconfig:\n  options:\n    greeting: {type: string, default: hello}\n",
+/// )?;
+/// // The default from charmcraft.yaml applies.
+/// let out = harness.run::<Demo>(Event::ConfigChanged, State::default())?;
+/// assert_eq!(out.unit_status, Status::active());
+/// // A value in the state overrides it.
+/// let out = harness.run::<Demo>(Event::ConfigChanged, State::default().with_config("greeting", ""))?;
+/// assert_eq!(out.unit_status, Status::blocked("[greeter] set the greeting option"));
+/// assert_eq!(out.ran(), ["greeter"]);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone, Debug)]
+pub struct Harness {
+    metadata: Metadata,
+    file: String,
+}
+
+impl Harness {
+    /// A harness for a charm with this metadata (error messages call its source
+    /// `charmcraft.yaml`).
+    pub fn new(metadata: Metadata) -> Harness {
+        Harness {
+            metadata,
+            file: "charmcraft.yaml".into(),
+        }
+    }
+
+    /// A harness for the charm in `dir`, reading its `charmcraft.yaml` (or the older
+    /// `metadata.yaml`, `config.yaml` and `actions.yaml`).
+    ///
+    /// A missing or malformed file is an error naming the file and what is wrong.
+    pub fn from_charm_dir(dir: impl AsRef<Path>) -> Result<Harness, MetadataError> {
+        let dir = dir.as_ref();
+        let metadata = Metadata::load(dir)?;
+        let file = if dir.join("charmcraft.yaml").exists() && !metadata.name.is_empty() {
+            dir.join("charmcraft.yaml")
+        } else {
+            dir.join("metadata.yaml")
+        };
+        Ok(Harness {
+            metadata,
+            file: file.display().to_string(),
+        })
+    }
+
+    /// A harness for a charm whose `charmcraft.yaml` is `yaml`.
+    pub fn from_yaml(yaml: &str) -> Result<Harness, MetadataError> {
+        let path = PathBuf::from("charmcraft.yaml");
+        Ok(Harness {
+            metadata: Metadata::parse(yaml, &path)?,
+            file: "charmcraft.yaml".into(),
+        })
+    }
+
+    /// The charm's metadata.
+    pub fn metadata(&self) -> &Metadata {
+        &self.metadata
+    }
+
+    /// Every reason `event` could not happen in `state`; empty when it could.
+    pub fn check(&self, event: &Event, state: &State) -> Vec<Inconsistency> {
+        consistency::check(&self.metadata, &self.file, event, state)
+    }
+
+    /// Runs `event` against `state` with a fresh charm built by [`Charm::new`], as Juju
+    /// would run one hook, and returns what came of it.
+    ///
+    /// Config is the defaults from the metadata overridden by `state.config`; the output
+    /// state's config is `state.config` again (a charm cannot change its config), so an
+    /// output state can be fed to the next run. Log lines are captured for this thread
+    /// only, so tests can run in parallel.
+    ///
+    /// Fails, without running anything, with the first [`Inconsistency`] found (see
+    /// [`check`](Self::check) for all of them).
+    pub fn run<C: Charm>(&self, event: Event, state: State) -> Result<Output, Inconsistency> {
+        self.execute::<C>(event, state, None)
+    }
+
+    /// Runs the action `name` with `params` (the action's `action-get` answer).
+    ///
+    /// ```
+    /// use reconciler_core::prelude::*;
+    /// use reconciler_core::testing::{Harness, State};
+    ///
+    /// #[derive(CharmReconciler)]
+    /// struct Demo {}
+    /// impl Charm for Demo {
+    ///     fn new() -> Demo { Demo {} }
+    ///     fn handle_other(&mut self, ctx: &mut Context<'_>) -> Result<bool, ComponentError> {
+    ///         let params = ctx.backend().action_params()?;
+    ///         let mut results = serde_json::Map::new();
+    ///         results.insert("echo".into(), params["text"].clone());
+    ///         ctx.backend().action_set(&results)?;
+    ///         Ok(true)
+    ///     }
+    /// }
+    ///
+    /// let harness = Harness::from_yaml("name: demo\nactions:\n  echo: {}\n")?;
+    /// let params = serde_json::json!({"text": "hi"}).as_object().unwrap().clone();
+    /// let out = harness.run_action::<Demo>("echo", params, State::default())?;
+    /// let action = out.action.unwrap();
+    /// assert_eq!(action.results["echo"], "hi");
+    /// assert_eq!(action.failure, None);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn run_action<C: Charm>(
+        &self,
+        name: &str,
+        params: JsonMap,
+        state: State,
+    ) -> Result<Output, Inconsistency> {
+        self.execute::<C>(Event::action(name), state, Some(params))
+    }
+
+    fn execute<C: Charm>(
+        &self,
+        event: Event,
+        state: State,
+        params: Option<JsonMap>,
+    ) -> Result<Output, Inconsistency> {
+        if let Some(problem) = self.check(&event, &state).into_iter().next() {
+            return Err(problem);
+        }
+        let mut effective = state.clone();
+        let mut config = self.metadata.default_config();
+        config.extend(state.config.iter().map(|(k, v)| (k.clone(), v.clone())));
+        effective.config = config;
+
+        let (layer, records) = logging::collector();
+        let mut backend = MemoryBackend::new(effective);
+        backend.log_sink = Some(records.clone());
+        if matches!(event, Event::Action { .. }) {
+            backend.action_params = Some(params.unwrap_or_default());
+        }
+        let subscriber = tracing_subscriber::registry().with(layer);
+        let hook = tracing::subscriber::with_default(subscriber, || {
+            let mut charm = C::new();
+            let mut ctx = Context::new(&mut backend, &event);
+            handle_event(&mut charm, &mut ctx)
+        });
+
+        let MemoryBackend {
+            state: mut after,
+            statuses_set,
+            action_results,
+            action_failure,
+            action_logs,
+            ..
+        } = backend;
+        after.config = state.config.clone();
+        let relation_data_written = diff_relations(&state.relations, &after.relations);
+        let logs = records.lock().map(|r| r.clone()).unwrap_or_default();
+        let action = matches!(event, Event::Action { .. }).then(|| ActionOutput {
+            results: action_results,
+            failure: action_failure,
+            logs: action_logs,
+        });
+        Ok(Output {
+            event,
+            unit_status: after.unit_status.clone(),
+            app_status: after.app_status.clone(),
+            state: after,
+            statuses_set,
+            logs,
+            hook,
+            relation_data_written,
+            action,
+        })
+    }
+}
+
+/// What the charm wrote into one of its own databags in one relation during a hook.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DataWritten {
+    /// The relation id.
+    pub relation: RelationId,
+    /// The relation's endpoint.
+    pub endpoint: String,
+    /// The unit's bag or the application's.
+    pub scope: Scope,
+    /// Keys added or changed, with their new values.
+    pub set: Databag,
+    /// Keys deleted (written with an empty value).
+    pub deleted: BTreeSet<String>,
+}
+
+fn diff_bag(before: &Databag, after: &Databag) -> Option<(Databag, BTreeSet<String>)> {
+    let set: Databag = after
+        .iter()
+        .filter(|(k, v)| before.get(*k) != Some(*v))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    let deleted: BTreeSet<String> = before
+        .keys()
+        .filter(|k| !after.contains_key(*k))
+        .cloned()
+        .collect();
+    (!set.is_empty() || !deleted.is_empty()).then_some((set, deleted))
+}
+
+fn diff_relations(before: &[Relation], after: &[Relation]) -> Vec<DataWritten> {
+    let mut written = Vec::new();
+    for relation in after {
+        let old = before.iter().find(|r| r.id == relation.id);
+        let empty = Databag::new();
+        for (scope, old_bag, new_bag) in [
+            (
+                Scope::Unit,
+                old.map_or(&empty, |r| &r.local_unit_data),
+                &relation.local_unit_data,
+            ),
+            (
+                Scope::App,
+                old.map_or(&empty, |r| &r.local_app_data),
+                &relation.local_app_data,
+            ),
+        ] {
+            if let Some((set, deleted)) = diff_bag(old_bag, new_bag) {
+                written.push(DataWritten {
+                    relation: relation.id,
+                    endpoint: relation.endpoint.clone(),
+                    scope,
+                    set,
+                    deleted,
+                });
+            }
+        }
+    }
+    written.sort_by_key(|w| (w.relation, w.scope == Scope::App));
+    written
+}
+
+/// What an action did.
+#[derive(Clone, Debug, PartialEq, Default)]
+pub struct ActionOutput {
+    /// Everything it set with `action-set`.
+    pub results: JsonMap,
+    /// Its `action-fail` message, if it failed (a handler returning an error fails the
+    /// action with the error's text).
+    pub failure: Option<String>,
+    /// Its `action-log` lines.
+    pub logs: Vec<String>,
+}
+
+/// The result of running one event: the new state and everything the hook did, as plain
+/// values for `assert_eq!`.
+///
+/// Its [`Display`](fmt::Display) is a readable table of the statuses and outcomes (see
+/// `docs/testing.md` for an example).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Output {
+    /// The event that ran.
+    pub event: Event,
+    /// The state after the hook: feed it to the next run.
+    pub state: State,
+    /// The unit status after the hook (the same as `state.unit_status`).
+    pub unit_status: Status,
+    /// The application status after the hook (the same as `state.app_status`).
+    pub app_status: Status,
+    /// Every `status-set` during the hook, in order: the unit must never be left in a
+    /// transient status, and the runtime sets the final status once.
+    pub statuses_set: Vec<(StatusTarget, Status)>,
+    /// Every log line: the runtime's and the components' `tracing` events and `juju-log`
+    /// calls, in order.
+    pub logs: Vec<LogRecord>,
+    /// How the event was routed and what came of it (the reconcile report with every
+    /// component's status and outcome, or the remove report).
+    pub hook: HookReport,
+    /// What the charm wrote into its own relation databags, by relation and scope.
+    pub relation_data_written: Vec<DataWritten>,
+    /// What the action did, for an action event.
+    pub action: Option<ActionOutput>,
+}
+
+impl Output {
+    /// The reconcile report (for reconciles and status-only update-status).
+    pub fn report(&self) -> Option<&Report> {
+        self.hook.report()
+    }
+
+    /// The names of the components that ran, in run order (empty if nothing reconciled).
+    pub fn ran(&self) -> Vec<&str> {
+        self.report()
+            .map(Report::executed_names)
+            .unwrap_or_default()
+    }
+
+    /// The components that did not run, each with why: which dependencies held it back, or
+    /// that it was not ready.
+    pub fn skipped(&self) -> Vec<(&str, String)> {
+        let Some(report) = self.report() else {
+            return Vec::new();
+        };
+        report
+            .components
+            .iter()
+            .filter_map(|c| match &c.outcome {
+                Outcome::Skipped { .. } => Some((c.name.as_str(), c.status.message.clone())),
+                Outcome::NotReady => Some((c.name.as_str(), format!("not ready: {}", c.status))),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// A component's status at the end of the reconcile.
+    pub fn status_of(&self, component: &str) -> Option<&Status> {
+        self.report()?.status_of(component)
+    }
+
+    /// What happened to a component in the reconcile.
+    pub fn outcome_of(&self, component: &str) -> Option<&Outcome> {
+        self.report()?.component(component).map(|c| &c.outcome)
+    }
+
+    /// What the charm wrote in one relation's unit or application databag.
+    pub fn written(&self, relation: RelationId, scope: Scope) -> Option<&DataWritten> {
+        self.relation_data_written
+            .iter()
+            .find(|w| w.relation == relation && w.scope == scope)
+    }
+
+    /// Whether a log line contains `needle`.
+    pub fn logged(&self, needle: &str) -> bool {
+        self.logs.iter().any(|r| r.message.contains(needle))
+    }
+}
+
+fn outcome_label(outcome: &Outcome) -> String {
+    match outcome {
+        Outcome::Ran => "ran".into(),
+        Outcome::Failed { error } => format!("failed: {error}"),
+        Outcome::Panicked { .. } => "panicked".into(),
+        Outcome::Skipped { .. } => "skipped".into(),
+        Outcome::NotReady => "not ready".into(),
+        Outcome::StatusOnly => "status only".into(),
+    }
+}
+
+impl fmt::Display for Output {
+    /// A table: the event, the unit and application status, then one row per component
+    /// (outcome and status) and the relation data written.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "event:       {}", self.event)?;
+        writeln!(f, "unit status: {}", self.unit_status)?;
+        writeln!(f, "app status:  {}", self.app_status)?;
+        let rows: Vec<(String, String, String)> = match &self.hook.handling {
+            Handling::Reconciled(report) | Handling::StatusOnly(report) => report
+                .components
+                .iter()
+                .map(|c| {
+                    (
+                        c.name.clone(),
+                        outcome_label(&c.outcome),
+                        c.status.to_string(),
+                    )
+                })
+                .collect(),
+            Handling::Removed(report) => report
+                .removed
+                .iter()
+                .map(|name| {
+                    let failure = report.failures.iter().find(|(n, _)| n == name);
+                    let outcome = match failure {
+                        None => "removed".to_owned(),
+                        Some((_, error)) => format!("remove failed: {error}"),
+                    };
+                    (name.clone(), outcome, String::new())
+                })
+                .collect(),
+            Handling::Handled(Ok(())) => {
+                return writeln!(f, "handled by the charm's own handler");
+            }
+            Handling::Handled(Err(error)) => {
+                return writeln!(f, "the charm's own handler failed: {error}");
+            }
+            Handling::Ignored => return writeln!(f, "ignored: nothing observes this event"),
+        };
+        let name_width = rows.iter().map(|r| r.0.len()).max().unwrap_or(0).max(9);
+        let outcome_width = rows.iter().map(|r| r.1.len()).max().unwrap_or(0).max(7);
+        writeln!(
+            f,
+            "{:name_width$}  {:outcome_width$}  status",
+            "component", "outcome"
+        )?;
+        for (name, outcome, status) in &rows {
+            let line = format!("{name:name_width$}  {outcome:outcome_width$}  {status}");
+            writeln!(f, "{}", line.trim_end())?;
+        }
+        for written in &self.relation_data_written {
+            let scope = match written.scope {
+                Scope::Unit => "unit",
+                Scope::App => "app",
+            };
+            write!(
+                f,
+                "wrote {}:{} {scope} data:",
+                written.endpoint, written.relation
+            )?;
+            for (key, value) in &written.set {
+                write!(f, " {key}={value:?}")?;
+            }
+            for key in &written.deleted {
+                write!(f, " -{key}")?;
+            }
+            writeln!(f)?;
+        }
+        Ok(())
+    }
+}
