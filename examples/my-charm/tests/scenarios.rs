@@ -1,0 +1,413 @@
+//! my-charm's behaviour, event by event, on the in-memory harness: the scenarios of the
+//! seed document, leadership, relation data, relation-broken, remove and update-status.
+
+use my_charm::{MyCharm, RESOURCES_KEY, ResourceSpec, recorded_resources};
+use reconciler_core::backend::ConfigValue;
+use reconciler_core::pebble::ServiceStatus;
+use reconciler_core::testing::{
+    Container, DataWritten, Harness, Inconsistency, Output, Relation, State,
+};
+use reconciler_core::{Event, Handling, Outcome, Scope, Status, StatusTarget};
+
+fn harness() -> Harness {
+    Harness::from_charm_dir(env!("CARGO_MANIFEST_DIR")).expect("my-charm's charmcraft.yaml")
+}
+
+fn relation_1() -> Relation {
+    Relation::new(1, "relation-1", "frontend")
+}
+
+fn relation_2() -> Relation {
+    Relation::new(2, "relation-2", "consumer").with_remote_app_data([("namespace", "team-a")])
+}
+
+/// Everything present: Pebble up, both relations, the remote side's data sent.
+fn full_state(leader: bool) -> State {
+    State::default()
+        .with_unit_name("my-charm/0")
+        .with_leader(leader)
+        .with_container(Container::new("workload"))
+        .with_relation(relation_1())
+        .with_relation(relation_2())
+}
+
+fn run(event: Event, state: State) -> Output {
+    harness().run::<MyCharm>(event, state).expect("consistent")
+}
+
+/// The output printed in docs/testing.md: the container is not ready.
+fn container_not_ready() -> Output {
+    let state = full_state(true).with_container(Container::new("workload").unreachable());
+    run(Event::ConfigChanged, state)
+}
+
+#[test]
+fn container_not_ready_still_configures_relation_2_and_kubernetes_resources() {
+    let out = container_not_ready();
+    assert_eq!(
+        out.unit_status,
+        Status::waiting("[workload] waiting for Pebble in container workload")
+    );
+    assert_eq!(
+        out.ran(),
+        ["workload", "relation_2", "kubernetes_resources"]
+    );
+    assert_eq!(
+        out.skipped(),
+        [(
+            "relation_1",
+            "waiting on workload (waiting: waiting for Pebble in container workload)".to_owned()
+        )]
+    );
+    assert_eq!(
+        recorded_resources(out.state.stored.get(RESOURCES_KEY)).len(),
+        2,
+        "kubernetes_resources ran and recorded its resources"
+    );
+    // relation_1 did not run, so nothing was published on relation-1.
+    assert!(out.written(relation_1().id, Scope::Unit).is_none());
+}
+
+#[test]
+fn relation_2_missing_kubernetes_resources_waits() {
+    let state = full_state(true).without_relation(relation_2().id);
+    let out = run(Event::ConfigChanged, state);
+    assert_eq!(
+        out.status_of("relation_2"),
+        Some(&Status::waiting("waiting for relation-2"))
+    );
+    assert_eq!(
+        out.status_of("kubernetes_resources"),
+        Some(&Status::maintenance(
+            "waiting on relation_2 (waiting: waiting for relation-2)"
+        ))
+    );
+    assert_eq!(
+        out.outcome_of("kubernetes_resources"),
+        Some(&Outcome::Skipped {
+            waiting_on: vec!["relation_2".into()]
+        })
+    );
+    assert_eq!(out.ran(), ["workload", "relation_1", "relation_2"]);
+    assert_eq!(
+        out.unit_status,
+        Status::waiting("[relation_2] waiting for relation-2")
+    );
+    assert!(!out.state.stored.contains_key(RESOURCES_KEY));
+}
+
+#[test]
+fn relation_2_without_data_waits_for_it() {
+    let state = full_state(true)
+        .without_relation(relation_2().id)
+        .with_relation(Relation::new(2, "relation-2", "consumer"));
+    let out = run(Event::ConfigChanged, state);
+    assert_eq!(
+        out.unit_status,
+        Status::waiting("[relation_2] waiting for consumer to send a namespace on relation-2")
+    );
+}
+
+#[test]
+fn everything_present_is_active() {
+    let out = run(
+        Event::pebble_ready(&Container::new("workload")),
+        full_state(true),
+    );
+    assert_eq!(out.unit_status, Status::active());
+    assert_eq!(out.app_status, Status::active());
+    assert_eq!(
+        out.ran(),
+        [
+            "workload",
+            "relation_1",
+            "relation_2",
+            "kubernetes_resources"
+        ]
+    );
+    assert!(out.skipped().is_empty());
+    let workload = &out.state.containers["workload"];
+    assert_eq!(
+        workload.service_status("workload"),
+        Some(ServiceStatus::Active)
+    );
+    assert_eq!(
+        workload.plan().services["workload"].environment["PORT"],
+        "8080"
+    );
+    assert_eq!(
+        recorded_resources(out.state.stored.get(RESOURCES_KEY)),
+        [
+            ResourceSpec {
+                kind: "ConfigMap".into(),
+                namespace: "team-a".into(),
+                name: "my-charm-consumer".into()
+            },
+            ResourceSpec {
+                kind: "ServiceAccount".into(),
+                namespace: "team-a".into(),
+                name: "my-charm-consumer".into()
+            },
+        ]
+    );
+}
+
+#[test]
+fn the_final_status_is_set_once() {
+    let out = run(Event::ConfigChanged, full_state(true));
+    assert_eq!(
+        out.statuses_set,
+        [
+            (StatusTarget::Unit, Status::active()),
+            (StatusTarget::App, Status::active())
+        ]
+    );
+    let out = run(Event::ConfigChanged, full_state(false));
+    assert_eq!(out.statuses_set, [(StatusTarget::Unit, Status::active())]);
+}
+
+#[test]
+fn leader_publishes_unit_and_app_data_on_relation_1() {
+    let out = run(Event::relation_changed(&relation_1()), full_state(true));
+    assert_eq!(
+        out.relation_data_written,
+        [
+            DataWritten {
+                relation: relation_1().id,
+                endpoint: "relation-1".into(),
+                scope: Scope::Unit,
+                set: [
+                    (
+                        "address".to_owned(),
+                        "my-charm-0.my-charm-endpoints.test-model.svc.cluster.local".to_owned()
+                    ),
+                    ("port".to_owned(), "8080".to_owned()),
+                ]
+                .into(),
+                deleted: Default::default(),
+            },
+            DataWritten {
+                relation: relation_1().id,
+                endpoint: "relation-1".into(),
+                scope: Scope::App,
+                set: [(
+                    "url".to_owned(),
+                    "http://my-charm.test-model.svc.cluster.local:8080".to_owned()
+                )]
+                .into(),
+                deleted: Default::default(),
+            },
+        ]
+    );
+}
+
+#[test]
+fn non_leader_publishes_only_unit_data_and_records_no_resources() {
+    let out = run(Event::relation_changed(&relation_1()), full_state(false));
+    assert_eq!(out.unit_status, Status::active());
+    assert!(out.written(relation_1().id, Scope::Unit).is_some());
+    assert!(out.written(relation_1().id, Scope::App).is_none());
+    assert!(!out.state.stored.contains_key(RESOURCES_KEY));
+    // The application status is the leader's business.
+    assert_eq!(out.app_status, Status::unknown(""));
+}
+
+#[test]
+fn a_second_run_writes_nothing_new() {
+    let first = run(Event::ConfigChanged, full_state(true));
+    let second = run(Event::UpdateStatus, first.state.clone());
+    assert!(second.relation_data_written.is_empty());
+    assert_eq!(second.state, first.state);
+}
+
+#[test]
+fn config_change_reaches_the_layer_and_the_relation() {
+    let state = full_state(true).with_config("port", 9090);
+    let out = run(Event::ConfigChanged, state);
+    let plan = out.state.containers["workload"].plan();
+    assert_eq!(plan.services["workload"].environment["PORT"], "9090");
+    assert_eq!(
+        out.written(relation_1().id, Scope::Unit).unwrap().set["port"],
+        "9090"
+    );
+}
+
+#[test]
+fn bad_port_blocks_the_workload_and_holds_back_relation_1() {
+    let out = run(
+        Event::ConfigChanged,
+        full_state(true).with_config("port", 70000),
+    );
+    assert_eq!(
+        out.unit_status,
+        Status::blocked("[workload] config option port must be between 1 and 65535, not 70000")
+    );
+    assert_eq!(
+        out.ran(),
+        ["workload", "relation_2", "kubernetes_resources"]
+    );
+}
+
+#[test]
+fn relation_1_missing_blocks() {
+    let out = run(
+        Event::ConfigChanged,
+        full_state(true).without_relation(relation_1().id),
+    );
+    assert_eq!(
+        out.unit_status,
+        Status::blocked(
+            "[relation_1] missing relation relation-1: integrate with an application that uses my-http"
+        )
+    );
+}
+
+#[test]
+fn relation_broken_is_treated_as_gone() {
+    let out = run(Event::relation_broken(&relation_2()), full_state(true));
+    assert_eq!(
+        out.status_of("relation_2"),
+        Some(&Status::waiting("waiting for relation-2"))
+    );
+    assert_eq!(out.ran(), ["workload", "relation_1", "relation_2"]);
+
+    let out = run(Event::relation_broken(&relation_1()), full_state(true));
+    assert_eq!(
+        out.status_of("relation_1"),
+        Some(&Status::blocked(
+            "missing relation relation-1: integrate with an application that uses my-http"
+        ))
+    );
+}
+
+#[test]
+fn remove_cleans_up_dependents_first() {
+    let installed = run(Event::ConfigChanged, full_state(true));
+    assert!(installed.state.stored.contains_key(RESOURCES_KEY));
+    let out = run(Event::Remove, installed.state);
+    let Handling::Removed(report) = &out.hook.handling else {
+        panic!(
+            "remove routes to the components' remove: {:?}",
+            out.hook.handling
+        );
+    };
+    assert_eq!(
+        report.removed,
+        [
+            "kubernetes_resources",
+            "relation_2",
+            "relation_1",
+            "workload"
+        ]
+    );
+    assert!(report.failures.is_empty());
+    assert!(!out.state.stored.contains_key(RESOURCES_KEY));
+    assert_eq!(out.unit_status, Status::maintenance("removing"));
+}
+
+#[test]
+fn update_status_reconciles_and_notices_a_stopped_service() {
+    let first = run(Event::ConfigChanged, full_state(true));
+    let mut state = first.state;
+    // The service crashed between hooks; update-status replans it back up.
+    state
+        .containers
+        .get_mut("workload")
+        .unwrap()
+        .services
+        .insert("workload".into(), ServiceStatus::Inactive);
+    let out = run(Event::UpdateStatus, state);
+    assert!(matches!(out.hook.handling, Handling::Reconciled(_)));
+    assert_eq!(out.unit_status, Status::active());
+    assert_eq!(
+        out.state.containers["workload"].service_status("workload"),
+        Some(ServiceStatus::Active)
+    );
+}
+
+#[test]
+fn logs_say_what_held_a_component_back() {
+    let out = container_not_ready();
+    assert!(
+        out.logged("relation_1 skipped, waiting on workload"),
+        "{:#?}",
+        out.logs
+    );
+    assert!(out.logged("in-memory stand-in"));
+}
+
+#[test]
+fn inconsistent_events_are_refused() {
+    let h = harness();
+    let err = h
+        .run::<MyCharm>(
+            Event::pebble_ready(&Container::new("sidecar")),
+            full_state(true),
+        )
+        .unwrap_err();
+    assert!(
+        matches!(err, Inconsistency::EventContainerUndeclared { .. }),
+        "{err}"
+    );
+    assert!(err.to_string().contains("\"sidecar\""), "{err}");
+
+    let err = h
+        .run::<MyCharm>(Event::relation_changed(&relation_2()), State::default())
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "event relation-2-relation-changed: the state has no relation with id 2 (relations in the state: none)"
+    );
+
+    let err = h
+        .run::<MyCharm>(
+            Event::ConfigChanged,
+            full_state(true).with_config("port", "8080"),
+        )
+        .unwrap_err();
+    assert_eq!(
+        err,
+        Inconsistency::ConfigType {
+            file: format!("{}/charmcraft.yaml", env!("CARGO_MANIFEST_DIR")),
+            key: "port".into(),
+            expected: "int",
+            actual: "string",
+            value: "\"8080\"".into(),
+        }
+    );
+
+    let err = h
+        .run::<MyCharm>(
+            Event::ConfigChanged,
+            full_state(true).with_config("colour", ConfigValue::from("blue")),
+        )
+        .unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("config option \"colour\" is not declared"),
+        "{err}"
+    );
+}
+
+/// docs/testing.md shows this scenario's printed output; it must match what the code
+/// prints.
+#[test]
+fn docs_excerpt_matches_the_printed_output() {
+    let docs_path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/testing.md");
+    let docs = std::fs::read_to_string(docs_path).expect("docs/testing.md");
+    let begin = "<!-- output: container_not_ready -->\n```text\n";
+    let start = docs
+        .find(begin)
+        .expect("the excerpt's begin marker in docs/testing.md")
+        + begin.len();
+    let end = start
+        + docs[start..]
+            .find("```")
+            .expect("the excerpt's closing fence");
+    let printed = container_not_ready().to_string();
+    assert_eq!(
+        &docs[start..end],
+        printed,
+        "docs/testing.md's excerpt is stale; replace it with the text above"
+    );
+}
