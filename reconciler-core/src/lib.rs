@@ -65,6 +65,7 @@ pub mod error;
 pub mod event;
 pub mod executor;
 pub mod graph;
+pub mod juju;
 pub mod logging;
 pub mod metadata;
 pub mod pebble;
@@ -84,6 +85,7 @@ pub use error::{BoxError, ComponentError, GraphError, GraphProblem, ResultExt};
 pub use event::{Event, Observe};
 pub use executor::{ComponentReport, Outcome, RemoveReport, Report, reconcile, remove};
 pub use graph::{DynamicCharm, GraphBuilder};
+pub use juju::run;
 pub use reconciler::CharmReconciler;
 pub use status::{Status, StatusKind, aggregate};
 

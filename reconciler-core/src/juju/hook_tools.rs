@@ -1,0 +1,457 @@
+//! [`HookToolBackend`]: the [`Backend`] under real Juju, one hook-tool call per operation,
+//! with the command lines the Python `ops` library uses (see
+//! `shared/reference/juju-hook-protocol.md`).
+//!
+//! Juju gives a hook a consistent view of its inputs: configuration, relation membership
+//! and relation data do not change while the hook runs, and leadership, once confirmed,
+//! holds for the lease period (30 s). So each is fetched at most once per hook and then
+//! served from memory; this unit's own writes update the cached copy.
+
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+use crate::backend::{
+    Backend, BackendError, Config, Databag, JsonMap, LogLevel, Member, Port, Protocol, RelationId,
+    Scope, StatusTarget,
+};
+use crate::event::Event;
+use crate::juju::env::{HookEnv, parse_relation_id};
+use crate::juju::pebble_client::PebbleClient;
+use crate::juju::tools::{HookTools, parse_json};
+use crate::metadata::Metadata;
+use crate::pebble::Pebble;
+use crate::status::{Status, StatusKind};
+
+/// How long a confirmed leadership answer is trusted: Juju guarantees a leader keeps
+/// leadership for at least this long after `is-leader` said so.
+pub const LEADERSHIP_VALIDITY: Duration = Duration::from_secs(30);
+
+/// The environment variable that overrides where Pebble sockets are: a path in which
+/// `{container}` is replaced by the container name. Default:
+/// `/charm/containers/{container}/pebble.socket`.
+pub const PEBBLE_SOCKET_VAR: &str = "RECONCILER_PEBBLE_SOCKET";
+
+/// The default Pebble socket path, `{container}` replaced by the container name.
+pub const DEFAULT_PEBBLE_SOCKET: &str = "/charm/containers/{container}/pebble.socket";
+
+/// The [`Backend`] that runs Juju's hook tools.
+pub struct HookToolBackend {
+    tools: HookTools,
+    unit_name: String,
+    model_name: String,
+    containers: Vec<String>,
+    pebble_socket: String,
+    /// The relation of the current event and its remote app, known without a tool call.
+    event_relation: Option<(RelationId, String)>,
+    leader: Option<(bool, Instant)>,
+    config: Option<Config>,
+    relation_ids: HashMap<String, Vec<RelationId>>,
+    relation_units: HashMap<RelationId, Vec<String>>,
+    remote_apps: HashMap<RelationId, Option<String>>,
+    databags: HashMap<(RelationId, Member), Databag>,
+    pebbles: HashMap<String, PebbleClient>,
+    unit_status_sets: usize,
+}
+
+impl HookToolBackend {
+    /// A backend for the hook described by `env`, for a charm declaring `metadata`.
+    /// Pebble sockets are found as [`PEBBLE_SOCKET_VAR`] says.
+    pub fn new(tools: HookTools, env: &HookEnv, metadata: &Metadata) -> HookToolBackend {
+        let event_relation = match &env.event {
+            Event::Relation {
+                id,
+                remote_app: Some(app),
+                ..
+            } => Some((RelationId(*id), app.clone())),
+            _ => None,
+        };
+        HookToolBackend {
+            tools,
+            unit_name: env.unit_name.clone(),
+            model_name: env.model_name.clone(),
+            containers: metadata.containers.clone(),
+            pebble_socket: std::env::var(PEBBLE_SOCKET_VAR)
+                .ok()
+                .filter(|s| !s.is_empty())
+                .unwrap_or_else(|| DEFAULT_PEBBLE_SOCKET.to_owned()),
+            event_relation,
+            leader: None,
+            config: None,
+            relation_ids: HashMap::new(),
+            relation_units: HashMap::new(),
+            remote_apps: HashMap::new(),
+            databags: HashMap::new(),
+            pebbles: HashMap::new(),
+            unit_status_sets: 0,
+        }
+    }
+
+    /// Uses `template` (with `{container}`) for Pebble socket paths instead of the
+    /// environment's.
+    pub fn with_pebble_socket(mut self, template: impl Into<String>) -> HookToolBackend {
+        self.pebble_socket = template.into();
+        self
+    }
+
+    /// The tool runner, with its call counts.
+    pub fn tools(&self) -> &HookTools {
+        &self.tools
+    }
+
+    /// How many times the unit status was set successfully in this hook.
+    pub fn unit_status_sets(&self) -> usize {
+        self.unit_status_sets
+    }
+
+    fn run(&self, tool: &str, args: &[&str]) -> Result<Vec<u8>, BackendError> {
+        self.tools.run(tool, args, None)
+    }
+}
+
+fn json_bytes(operation: &str, value: &impl serde::Serialize) -> Result<Vec<u8>, BackendError> {
+    serde_json::to_vec(value).map_err(|e| BackendError::failed(operation, e.to_string()))
+}
+
+fn parse_port(operation: &str, text: &str) -> Result<Vec<Port>, BackendError> {
+    let bad = || BackendError::failed(operation, format!("unexpected port {text:?}"));
+    if text == "icmp" {
+        return Ok(vec![Port {
+            protocol: Protocol::Icmp,
+            number: None,
+        }]);
+    }
+    let (range, protocol) = text.split_once('/').ok_or_else(bad)?;
+    let protocol = match protocol {
+        "tcp" => Protocol::Tcp,
+        "udp" => Protocol::Udp,
+        _ => return Err(bad()),
+    };
+    let (from, to) = range.split_once('-').unwrap_or((range, range));
+    let from: u16 = from.parse().map_err(|_| bad())?;
+    let to: u16 = to.parse().map_err(|_| bad())?;
+    Ok((from..=to)
+        .map(|number| Port {
+            protocol,
+            number: Some(number),
+        })
+        .collect())
+}
+
+/// Flattens nested action results into `a.b=value` pairs, as `action-set` takes them.
+fn flatten(prefix: &str, map: &JsonMap, out: &mut Vec<String>) {
+    for (key, value) in map {
+        let key = if prefix.is_empty() {
+            key.clone()
+        } else {
+            format!("{prefix}.{key}")
+        };
+        match value {
+            serde_json::Value::Object(inner) => flatten(&key, inner, out),
+            serde_json::Value::String(s) => out.push(format!("{key}={s}")),
+            other => out.push(format!("{key}={other}")),
+        }
+    }
+}
+
+impl Backend for HookToolBackend {
+    fn unit_name(&self) -> &str {
+        &self.unit_name
+    }
+
+    fn model_name(&self) -> &str {
+        &self.model_name
+    }
+
+    fn is_leader(&mut self) -> Result<bool, BackendError> {
+        if let Some((leader, at)) = self.leader {
+            // As ops does: an answer is trusted for the lease period, after which a long
+            // hook asks again.
+            if at.elapsed() < LEADERSHIP_VALIDITY {
+                return Ok(leader);
+            }
+        }
+        let args = ["--format=json"];
+        let leader: bool = self.tools.run_json("is-leader", &args)?;
+        self.leader = Some((leader, Instant::now()));
+        Ok(leader)
+    }
+
+    fn config(&mut self) -> Result<&Config, BackendError> {
+        if self.config.is_none() {
+            let config: Config = self.tools.run_json("config-get", &["--format=json"])?;
+            self.config = Some(config);
+        }
+        Ok(self.config.get_or_insert_with(Config::new))
+    }
+
+    fn relation_ids(&mut self, endpoint: &str) -> Result<Vec<RelationId>, BackendError> {
+        if let Some(ids) = self.relation_ids.get(endpoint) {
+            return Ok(ids.clone());
+        }
+        let args = [endpoint, "--format=json"];
+        let raw: Option<Vec<String>> = self.tools.run_json("relation-ids", &args)?;
+        let ids = raw
+            .unwrap_or_default()
+            .iter()
+            .map(|text| {
+                parse_relation_id(text).map(RelationId).ok_or_else(|| {
+                    BackendError::failed(
+                        HookTools::display("relation-ids", &args),
+                        format!("unexpected relation id {text:?}"),
+                    )
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        self.relation_ids.insert(endpoint.to_owned(), ids.clone());
+        Ok(ids)
+    }
+
+    fn relation_units(&mut self, relation: RelationId) -> Result<Vec<String>, BackendError> {
+        if let Some(units) = self.relation_units.get(&relation) {
+            return Ok(units.clone());
+        }
+        let id = relation.to_string();
+        let units: Option<Vec<String>> = self
+            .tools
+            .run_json("relation-list", &["-r", &id, "--format=json"])?;
+        let units = units.unwrap_or_default();
+        self.relation_units.insert(relation, units.clone());
+        Ok(units)
+    }
+
+    fn relation_remote_app(
+        &mut self,
+        relation: RelationId,
+    ) -> Result<Option<String>, BackendError> {
+        if let Some((id, app)) = &self.event_relation {
+            if *id == relation {
+                return Ok(Some(app.clone()));
+            }
+        }
+        if let Some(app) = self.remote_apps.get(&relation) {
+            return Ok(app.clone());
+        }
+        let id = relation.to_string();
+        let app: Option<String> = self
+            .tools
+            .run_json("relation-list", &["-r", &id, "--app", "--format=json"])?;
+        let app = app.filter(|a| !a.is_empty());
+        self.remote_apps.insert(relation, app.clone());
+        Ok(app)
+    }
+
+    fn relation_get(
+        &mut self,
+        relation: RelationId,
+        member: &Member,
+    ) -> Result<Databag, BackendError> {
+        let key = (relation, member.clone());
+        if let Some(bag) = self.databags.get(&key) {
+            return Ok(bag.clone());
+        }
+        let id = relation.to_string();
+        let (name, app) = match member {
+            Member::Unit(name) => (name.as_str(), false),
+            Member::App(name) => (name.as_str(), true),
+        };
+        let mut args = vec!["--format=json", "-r", id.as_str()];
+        if app {
+            args.push("--app");
+        }
+        args.extend(["-", name]);
+        let bag: Option<Databag> = self.tools.run_json("relation-get", &args)?;
+        let bag = bag.unwrap_or_default();
+        self.databags.insert(key, bag.clone());
+        Ok(bag)
+    }
+
+    fn relation_set(
+        &mut self,
+        relation: RelationId,
+        scope: Scope,
+        changes: &Databag,
+    ) -> Result<(), BackendError> {
+        let id = relation.to_string();
+        let mut args = vec!["-r", id.as_str()];
+        if scope == Scope::App {
+            args.push("--app");
+        }
+        args.extend(["--file", "-"]);
+        let input = json_bytes("relation-set", changes)?;
+        self.tools.run("relation-set", &args, Some(&input))?;
+        // Keep the cached copy of our own bag in step with what we wrote.
+        let member = match scope {
+            Scope::Unit => Member::Unit(self.unit_name.clone()),
+            Scope::App => Member::App(self.app_name().to_owned()),
+        };
+        if let Some(bag) = self.databags.get_mut(&(relation, member)) {
+            for (key, value) in changes {
+                if value.is_empty() {
+                    bag.remove(key);
+                } else {
+                    bag.insert(key.clone(), value.clone());
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn status_set(&mut self, target: StatusTarget, status: &Status) -> Result<(), BackendError> {
+        if !status.kind.is_settable() {
+            return Err(BackendError::refused(
+                "status-set",
+                format!(
+                    "invalid status {:?}; expected one of active, blocked, waiting, maintenance",
+                    status.kind.as_str()
+                ),
+            ));
+        }
+        let application = match target {
+            Scope::Unit => "--application=False",
+            Scope::App => "--application=True",
+        };
+        self.run(
+            "status-set",
+            &[application, status.kind.as_str(), "--", &status.message],
+        )?;
+        if target == Scope::Unit {
+            self.unit_status_sets += 1;
+        }
+        Ok(())
+    }
+
+    fn status_get(&mut self, target: StatusTarget) -> Result<Status, BackendError> {
+        let application = match target {
+            Scope::Unit => "--application=false",
+            Scope::App => "--application=true",
+        };
+        let args = ["--include-data", "--format=json", application];
+        let value: serde_json::Value = self.tools.run_json("status-get", &args)?;
+        // The application form nests the status under "application-status".
+        let body = value.get("application-status").unwrap_or(&value);
+        let kind = body.get("status").and_then(|s| s.as_str()).unwrap_or("");
+        let message = body.get("message").and_then(|s| s.as_str()).unwrap_or("");
+        let kind = StatusKind::parse(kind).ok_or_else(|| {
+            BackendError::failed(
+                HookTools::display("status-get", &args),
+                format!("unexpected status {kind:?}"),
+            )
+        })?;
+        Ok(Status::new(kind, message))
+    }
+
+    fn log(&mut self, level: LogLevel, message: &str) -> Result<(), BackendError> {
+        self.run("juju-log", &["--log-level", level.as_str(), "--", message])
+            .map(drop)
+    }
+
+    fn application_version_set(&mut self, version: &str) -> Result<(), BackendError> {
+        self.run("application-version-set", &["--", version])
+            .map(drop)
+    }
+
+    fn action_params(&mut self) -> Result<JsonMap, BackendError> {
+        let params: Option<JsonMap> = self.tools.run_json("action-get", &["--format=json"])?;
+        Ok(params.unwrap_or_default())
+    }
+
+    fn action_set(&mut self, results: &JsonMap) -> Result<(), BackendError> {
+        let mut pairs = Vec::new();
+        flatten("", results, &mut pairs);
+        if pairs.is_empty() {
+            return Ok(());
+        }
+        let args: Vec<&str> = pairs.iter().map(String::as_str).collect();
+        self.run("action-set", &args).map(drop)
+    }
+
+    fn action_fail(&mut self, message: &str) -> Result<(), BackendError> {
+        self.run("action-fail", &["--", message]).map(drop)
+    }
+
+    fn action_log(&mut self, message: &str) -> Result<(), BackendError> {
+        self.run("action-log", &["--", message]).map(drop)
+    }
+
+    fn open_port(&mut self, port: Port) -> Result<(), BackendError> {
+        self.run("open-port", &[&port.to_string()]).map(drop)
+    }
+
+    fn close_port(&mut self, port: Port) -> Result<(), BackendError> {
+        self.run("close-port", &[&port.to_string()]).map(drop)
+    }
+
+    fn opened_ports(&mut self) -> Result<Vec<Port>, BackendError> {
+        let raw: Option<Vec<String>> = self.tools.run_json("opened-ports", &["--format=json"])?;
+        let mut ports = Vec::new();
+        for text in raw.unwrap_or_default() {
+            ports.extend(parse_port("opened-ports --format=json", &text)?);
+        }
+        Ok(ports)
+    }
+
+    fn state_get(&mut self, key: &str) -> Result<Option<String>, BackendError> {
+        let args = ["--format=json", key];
+        let stdout = self.run("state-get", &args)?;
+        if stdout.iter().all(u8::is_ascii_whitespace) {
+            return Ok(None);
+        }
+        parse_json(&HookTools::display("state-get", &args), &stdout)
+    }
+
+    fn state_set(&mut self, key: &str, value: &str) -> Result<(), BackendError> {
+        let input = json_bytes("state-set", &serde_json::json!({ key: value }))?;
+        self.tools
+            .run("state-set", &["--file", "-"], Some(&input))
+            .map(drop)
+    }
+
+    fn state_delete(&mut self, key: &str) -> Result<(), BackendError> {
+        self.run("state-delete", &[key]).map(drop)
+    }
+
+    fn pebble(&mut self, container: &str) -> Result<&mut dyn Pebble, BackendError> {
+        if !self.containers.iter().any(|c| c == container) {
+            return Err(BackendError::NotFound {
+                operation: "pebble".into(),
+                what: format!(
+                    "container {container:?} (the charm's metadata declares: {})",
+                    if self.containers.is_empty() {
+                        "none".to_owned()
+                    } else {
+                        self.containers.join(", ")
+                    }
+                ),
+            });
+        }
+        let socket = self.pebble_socket.replace("{container}", container);
+        Ok(self
+            .pebbles
+            .entry(container.to_owned())
+            .or_insert_with(|| PebbleClient::new(container, socket)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ports_parse_like_opened_ports_prints_them() {
+        assert_eq!(parse_port("x", "8080/tcp").unwrap(), [Port::tcp(8080)]);
+        assert_eq!(
+            parse_port("x", "53-54/udp").unwrap(),
+            [Port::udp(53), Port::udp(54)]
+        );
+        assert_eq!(parse_port("x", "icmp").unwrap()[0].protocol, Protocol::Icmp);
+        assert!(parse_port("x", "80/sctp").is_err());
+    }
+
+    #[test]
+    fn action_results_flatten_with_dots() {
+        let results: JsonMap = serde_json::from_str(r#"{"a":{"b":"x","c":2},"d":true}"#).unwrap();
+        let mut out = Vec::new();
+        flatten("", &results, &mut out);
+        assert_eq!(out, ["a.b=x", "a.c=2", "d=true"]);
+    }
+}

@@ -1,0 +1,268 @@
+//! Sending `tracing` records to Juju's log (`juju-log`), and to stderr under `JUJU_DEBUG`.
+//!
+//! Every `juju-log` call is a process and a round trip to the Juju agent, so by default
+//! ([`LogMode::Batched`]) records are sent like this:
+//! - WARNING and ERROR records go out at once, one call each: they are rare, they matter,
+//!   and they reach `juju debug-log` even if the hook is killed a moment later;
+//! - INFO, DEBUG and TRACE records are kept and sent when the hook ends, as one call per
+//!   level, one record per line, each line prefixed with the time since the hook started
+//!   (`[+1.2ms]`), since `juju debug-log` stamps the whole entry with the time of the call.
+//!
+//! A healthy hook therefore makes one `juju-log` call whatever the number of components.
+//! The price, for people reading `juju debug-log`: info lines show up as one multi-line
+//! entry at the end of the hook, after any warning that happened in the middle of it, and
+//! they are lost if the process dies without unwinding (killed, aborted). Set
+//! `RECONCILER_JUJU_LOG=immediate` for one call per record, in order.
+//!
+//! The level is INFO by default, DEBUG under `JUJU_DEBUG`, or what `RECONCILER_LOG_LEVEL`
+//! says (`trace`, `debug`, `info`, `warning`, `error`).
+
+use std::io::Write as _;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use tracing::level_filters::LevelFilter;
+
+use crate::backend::LogLevel;
+use crate::juju::tools::HookTools;
+use crate::logging::{LogRecord, RecordLayer};
+
+/// The variable choosing how records reach `juju-log`: `batched` (default) or `immediate`.
+pub const LOG_MODE_VAR: &str = "RECONCILER_JUJU_LOG";
+
+/// The variable setting the lowest level logged: `trace`, `debug`, `info` (default),
+/// `warning`, `error`.
+pub const LOG_LEVEL_VAR: &str = "RECONCILER_LOG_LEVEL";
+
+/// Longest message sent in one `juju-log` call; a longer batch is split, a longer record
+/// is cut. (Linux refuses a single argument over 128 KiB.)
+pub const MAX_MESSAGE: usize = 64 * 1024;
+
+/// How records reach `juju-log`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum LogMode {
+    /// Warnings and errors at once; the rest in one call per level at the end of the hook.
+    #[default]
+    Batched,
+    /// One call per record, as it happens.
+    Immediate,
+}
+
+/// Where records go and which are kept.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LogConfig {
+    /// The lowest level logged.
+    pub level: LevelFilter,
+    /// How records reach `juju-log`.
+    pub mode: LogMode,
+    /// Whether every record is also written to stderr (under `JUJU_DEBUG`).
+    pub stderr: bool,
+}
+
+impl Default for LogConfig {
+    fn default() -> LogConfig {
+        LogConfig {
+            level: LevelFilter::INFO,
+            mode: LogMode::Batched,
+            stderr: false,
+        }
+    }
+}
+
+impl LogConfig {
+    /// Reads [`LOG_LEVEL_VAR`], [`LOG_MODE_VAR`] and `JUJU_DEBUG`. Unknown values fall back
+    /// to the defaults (and are reported by [`LogConfig::problems`]).
+    pub fn from_env() -> LogConfig {
+        let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+        let debug = var("JUJU_DEBUG").is_some();
+        LogConfig {
+            level: var(LOG_LEVEL_VAR)
+                .and_then(|v| parse_level(&v))
+                .unwrap_or(if debug {
+                    LevelFilter::DEBUG
+                } else {
+                    LevelFilter::INFO
+                }),
+            mode: match var(LOG_MODE_VAR).as_deref() {
+                Some("immediate") => LogMode::Immediate,
+                _ => LogMode::Batched,
+            },
+            stderr: debug,
+        }
+    }
+
+    /// Messages about unusable logging variables, to log once logging is up.
+    pub fn problems() -> Vec<String> {
+        let mut problems = Vec::new();
+        if let Ok(v) = std::env::var(LOG_LEVEL_VAR) {
+            if !v.is_empty() && parse_level(&v).is_none() {
+                problems.push(format!(
+                    "{LOG_LEVEL_VAR}={v:?} is not one of trace, debug, info, warning, error; using the default"
+                ));
+            }
+        }
+        if let Ok(v) = std::env::var(LOG_MODE_VAR) {
+            if !v.is_empty() && v != "batched" && v != "immediate" {
+                problems.push(format!(
+                    "{LOG_MODE_VAR}={v:?} is not batched or immediate; using batched"
+                ));
+            }
+        }
+        problems
+    }
+}
+
+fn parse_level(text: &str) -> Option<LevelFilter> {
+    Some(match text.to_ascii_lowercase().as_str() {
+        "trace" => LevelFilter::TRACE,
+        "debug" => LevelFilter::DEBUG,
+        "info" => LevelFilter::INFO,
+        "warn" | "warning" => LevelFilter::WARN,
+        "error" => LevelFilter::ERROR,
+        "off" => LevelFilter::OFF,
+        _ => return None,
+    })
+}
+
+/// Where log records go: `juju-log` (batched or not) and, under `JUJU_DEBUG`, stderr.
+pub struct JujuLogSink {
+    tools: HookTools,
+    config: LogConfig,
+    started: Instant,
+    buffer: Mutex<Vec<(Duration, LogRecord)>>,
+    juju_log_failed: AtomicBool,
+}
+
+impl JujuLogSink {
+    /// A sink calling `juju-log` through `tools`.
+    pub fn new(tools: HookTools, config: LogConfig) -> Arc<JujuLogSink> {
+        Arc::new(JujuLogSink {
+            tools,
+            config,
+            started: Instant::now(),
+            buffer: Mutex::new(Vec::new()),
+            juju_log_failed: AtomicBool::new(false),
+        })
+    }
+
+    /// A `tracing` layer feeding this sink. Combine it with `self.config().level` as a
+    /// filter so records below the level are never formatted.
+    pub fn layer(
+        self: &Arc<JujuLogSink>,
+    ) -> RecordLayer<impl Fn(LogRecord) + Send + Sync + 'static> {
+        let sink = Arc::clone(self);
+        RecordLayer::new(move |record| sink.accept(record))
+    }
+
+    /// The configuration in force.
+    pub fn config(&self) -> LogConfig {
+        self.config
+    }
+
+    /// Takes one record: to stderr now if configured, to `juju-log` now or at
+    /// [`JujuLogSink::flush`].
+    pub fn accept(&self, record: LogRecord) {
+        if self.config.stderr {
+            let _ = writeln!(std::io::stderr().lock(), "{record}");
+        }
+        let immediate = self.config.mode == LogMode::Immediate || record.level >= LogLevel::Warning;
+        if immediate {
+            self.send(record.level, &record.message);
+        } else if let Ok(mut buffer) = self.buffer.lock() {
+            buffer.push((self.started.elapsed(), record));
+        }
+    }
+
+    /// Sends the kept records: one `juju-log` call per level (more if a batch exceeds
+    /// [`MAX_MESSAGE`]). Safe to call more than once.
+    pub fn flush(&self) {
+        let records = match self.buffer.lock() {
+            Ok(mut buffer) => std::mem::take(&mut *buffer),
+            Err(_) => return,
+        };
+        let mut levels: Vec<LogLevel> = Vec::new();
+        for (_, record) in &records {
+            if !levels.contains(&record.level) {
+                levels.push(record.level);
+            }
+        }
+        for level in levels {
+            let mut batch = String::new();
+            for (at, record) in records.iter().filter(|(_, r)| r.level == level) {
+                let line = format!("[+{:.1?}] {}", at, record.message);
+                if !batch.is_empty() && batch.len() + 1 + line.len() > MAX_MESSAGE {
+                    self.send(level, &batch);
+                    batch.clear();
+                }
+                if !batch.is_empty() {
+                    batch.push('\n');
+                }
+                batch.push_str(&line);
+            }
+            if !batch.is_empty() {
+                self.send(level, &batch);
+            }
+        }
+    }
+
+    fn send(&self, level: LogLevel, message: &str) {
+        let message = cut(message);
+        if self.juju_log_failed.load(Ordering::Relaxed) {
+            // juju-log is unusable; stderr is all there is (unless already written there).
+            if !self.config.stderr {
+                let _ = writeln!(std::io::stderr().lock(), "{} {message}", level.as_str());
+            }
+            return;
+        }
+        if let Err(e) = self.tools.run(
+            "juju-log",
+            &["--log-level", level.as_str(), "--", &message],
+            None,
+        ) {
+            self.juju_log_failed.store(true, Ordering::Relaxed);
+            let mut stderr = std::io::stderr().lock();
+            let _ = writeln!(stderr, "ERROR cannot log to Juju ({e}); logging to stderr");
+            if !self.config.stderr {
+                let _ = writeln!(stderr, "{} {message}", level.as_str());
+            }
+        }
+    }
+}
+
+/// A message no longer than [`MAX_MESSAGE`] bytes, cut on a character boundary.
+fn cut(message: &str) -> std::borrow::Cow<'_, str> {
+    if message.len() <= MAX_MESSAGE {
+        return message.into();
+    }
+    let mut end = MAX_MESSAGE - 64;
+    while !message.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!(
+        "{}... (cut; {} bytes in all)",
+        &message[..end],
+        message.len()
+    )
+    .into()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn levels_parse() {
+        assert_eq!(parse_level("WARNING"), Some(LevelFilter::WARN));
+        assert_eq!(parse_level("debug"), Some(LevelFilter::DEBUG));
+        assert_eq!(parse_level("loud"), None);
+    }
+
+    #[test]
+    fn long_messages_are_cut_on_a_char_boundary() {
+        let long = "é".repeat(MAX_MESSAGE);
+        let cut = cut(&long);
+        assert!(cut.len() <= MAX_MESSAGE);
+        assert!(cut.ends_with(&format!("(cut; {} bytes in all)", long.len())));
+    }
+}
