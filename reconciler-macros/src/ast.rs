@@ -25,6 +25,8 @@ pub(crate) struct Input<'a> {
 pub(crate) struct Component<'a> {
     /// The field's name.
     pub(crate) member: &'a Ident,
+    /// Where the field's type is written.
+    pub(crate) ty_span: Span,
     /// The display name: `name = "..."`, or the field name.
     pub(crate) name: String,
     /// Where the display name is written: the `name` literal, or the field name.
@@ -118,6 +120,7 @@ impl<'a> Input<'a> {
             };
             components.push(Component {
                 member,
+                ty_span: field.ty.span(),
                 name,
                 name_span,
                 attr,

@@ -7,7 +7,7 @@
 use proc_macro2::{Literal, TokenStream};
 use quote::{quote, quote_spanned};
 use reconciler_graph::ValidGraph;
-use syn::DeriveInput;
+use syn::{DeriveInput, Ident};
 
 use crate::ast::{Component, Input};
 use crate::errors::Errors;
@@ -64,7 +64,16 @@ fn impl_charm_reconciler(input: &Input<'_>, graph: &ValidGraph) -> TokenStream {
     let unmatched = quote!(_ => ::core::panic!(#out_of_range, index));
 
     let indices: Vec<Literal> = (0..count).map(Literal::usize_unsuffixed).collect();
-    let members: Vec<_> = components.iter().map(|c| c.member).collect();
+    let call = |method: &str, arguments: &dyn Fn(&Ident) -> TokenStream| {
+        components
+            .iter()
+            .map(|c| component_call(c, method, arguments(c.member)))
+            .collect::<Vec<_>>()
+    };
+    let ready = call("ready_for_execution", &|m| quote!(&self.#m, ctx));
+    let status = call("status", &|m| quote!(&self.#m, ctx));
+    let remove = call("remove", &|m| quote!(&mut self.#m, ctx));
+    let observes = call("observes", &|m| quote!(&self.#m));
     let configure = components.iter().map(|c| configure_call(c, input));
     // A charm without components never reads these parameters.
     let unused = (count == 0).then(|| quote!(let _ = ctx;));
@@ -102,7 +111,7 @@ fn impl_charm_reconciler(input: &Input<'_>, graph: &ValidGraph) -> TokenStream {
             ) -> bool {
                 #unused
                 match index {
-                    #(#indices => ::reconciler_core::Component::ready_for_execution(&self.#members, ctx),)*
+                    #(#indices => #ready,)*
                     #unmatched
                 }
             }
@@ -127,7 +136,7 @@ fn impl_charm_reconciler(input: &Input<'_>, graph: &ValidGraph) -> TokenStream {
             ) -> ::reconciler_core::Status {
                 #unused
                 match index {
-                    #(#indices => ::reconciler_core::Component::status(&self.#members, ctx),)*
+                    #(#indices => #status,)*
                     #unmatched
                 }
             }
@@ -139,7 +148,7 @@ fn impl_charm_reconciler(input: &Input<'_>, graph: &ValidGraph) -> TokenStream {
             ) -> ::core::result::Result<(), ::reconciler_core::ComponentError> {
                 #unused
                 match index {
-                    #(#indices => ::reconciler_core::Component::remove(&mut self.#members, ctx),)*
+                    #(#indices => #remove,)*
                     #unmatched
                 }
             }
@@ -149,7 +158,7 @@ fn impl_charm_reconciler(input: &Input<'_>, graph: &ValidGraph) -> TokenStream {
                 index: usize,
             ) -> ::std::vec::Vec<::reconciler_core::Observe> {
                 match index {
-                    #(#indices => ::reconciler_core::Component::observes(&self.#members),)*
+                    #(#indices => #observes,)*
                     #unmatched
                 }
             }
@@ -199,6 +208,14 @@ fn describe_order(input: &Input<'_>, graph: &ValidGraph) -> String {
     names.join(", then ")
 }
 
+/// `::reconciler_core::Component::<method>(<arguments>)`. The call carries the span of the
+/// field's type, so a field whose type is not a component gets its "trait not implemented"
+/// error on that type; the arguments keep the call-site span.
+fn component_call(component: &Component<'_>, method: &str, arguments: TokenStream) -> TokenStream {
+    let method = Ident::new(method, component.ty_span);
+    quote_spanned!(component.ty_span=> ::reconciler_core::Component::#method(#arguments))
+}
+
 /// `configure(&mut self.field, ctx, leader, (&self.dep_a, (&self.dep_b, ())))`.
 ///
 /// The call carries the span of the component's `depends_on` (or its field name),
@@ -222,7 +239,8 @@ fn configure_call(component: &Component<'_>, input: &Input<'_>) -> TokenStream {
         });
     // Only the path and the parentheses carry the span: `self` and the parameters keep the
     // call-site span, so they resolve even when the struct comes from a `macro_rules!`.
-    let arguments = quote!(&mut self.#member, ctx, leader, #provided);
+    let borrow = quote_spanned!(member.span()=> &mut);
+    let arguments = quote!(#borrow self.#member, ctx, leader, #provided);
     quote_spanned!(component.deps_span()=> ::reconciler_core::__private::configure(#arguments))
 }
 

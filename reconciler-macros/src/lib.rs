@@ -18,10 +18,10 @@
 //! }
 //! ```
 //!
-//! The crate is laid out like `thiserror-impl`: [`attr`] reads the attributes (with
-//! darling), [`ast`] is the typed model, [`valid`] runs the graph checks (the shared rules of
+//! The crate is laid out like `thiserror-impl`: `attr.rs` reads the attributes (with
+//! darling), `ast.rs` is the typed model, `valid.rs` runs the graph checks (the shared rules of
 //! `reconciler-graph`) and turns problems into errors at the offending token, and
-//! [`expand`] writes the impl. `docs/reading-the-generated-code.md` walks through an
+//! `expand.rs` writes the impl. `docs/reading-the-generated-code.md` walks through an
 //! expansion.
 
 #![forbid(unsafe_code)]
