@@ -247,7 +247,7 @@ pub fn statuses_only<C: CharmReconciler + ?Sized>(charm: &C, ctx: &mut Context<'
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::backend::{Backend, StatusTarget};
+    use crate::backend::StatusTarget;
     use crate::component::Component;
     use crate::event::{Observe, RelationEventKind};
     use crate::testing::{MemoryBackend, State};
