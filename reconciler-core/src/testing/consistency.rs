@@ -115,6 +115,16 @@ pub enum Inconsistency {
         /// The relation's remote application.
         remote_app: String,
     },
+    /// A relation lists this unit among its remote units.
+    #[error("relation {id} on {endpoint:?} lists this unit, {unit:?}, among its remote units")]
+    OwnUnitAsRemote {
+        /// The relation id.
+        id: RelationId,
+        /// The endpoint.
+        endpoint: String,
+        /// This unit.
+        unit: String,
+    },
     /// A container in the state is not declared in the metadata.
     #[error(
         "{file}: container {container:?} is in the state but not declared in containers (declared: {declared})"
@@ -360,7 +370,13 @@ fn check_state(metadata: &Metadata, file: &str, state: &State, problems: &mut Ve
         }
         for unit in relation.remote_units() {
             let owner = unit.split_once('/').map(|(owner, _)| owner);
-            if owner != Some(relation.remote_app.as_str()) || unit == state.unit_name {
+            if unit == state.unit_name {
+                problems.push(Inconsistency::OwnUnitAsRemote {
+                    id: relation.id,
+                    endpoint: relation.endpoint.clone(),
+                    unit: unit.to_owned(),
+                });
+            } else if owner != Some(relation.remote_app.as_str()) {
                 problems.push(Inconsistency::ForeignRemoteUnit {
                     id: relation.id,
                     endpoint: relation.endpoint.clone(),
