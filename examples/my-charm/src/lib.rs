@@ -25,6 +25,8 @@
 //! `tests/scenarios.rs` tests it with the in-memory harness; `examples/lifecycle.rs`
 //! drives it through a whole lifecycle.
 
+#![warn(missing_docs)]
+
 use reconciler_core::event::RelationEventKind;
 use reconciler_core::pebble::{Layer, Service, ServiceStatus, Startup};
 use reconciler_core::prelude::*;

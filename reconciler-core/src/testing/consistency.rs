@@ -444,47 +444,46 @@ fn check_event(
                 });
                 return;
             };
-            if relation.endpoint != *endpoint {
-                problems.push(Inconsistency::EventRelationMismatch {
-                    event: name.clone(),
-                    id,
-                    field: "endpoint",
-                    actual: relation.endpoint.clone(),
-                    expected: endpoint.clone(),
-                });
-            }
-            if let Some(remote_app) = remote_app {
-                if relation.remote_app != *remote_app {
-                    problems.push(Inconsistency::EventRelationMismatch {
-                        event: name.clone(),
-                        id,
-                        field: "remote application",
-                        actual: relation.remote_app.clone(),
-                        expected: remote_app.clone(),
-                    });
-                }
-            }
-            match (kind, departing_unit) {
-                (RelationEventKind::Departed, Some(unit)) => {
-                    if relation.remote_units_data.contains_key(unit) {
-                        problems.push(Inconsistency::DepartingUnitPresent {
-                            event: name,
+            let mismatches = [
+                ("endpoint", &relation.endpoint, Some(endpoint)),
+                (
+                    "remote application",
+                    &relation.remote_app,
+                    remote_app.as_ref(),
+                ),
+            ];
+            for (field, actual, expected) in mismatches {
+                match expected {
+                    Some(expected) if expected != actual => {
+                        problems.push(Inconsistency::EventRelationMismatch {
+                            event: name.clone(),
                             id,
-                            unit: unit.clone(),
+                            field,
+                            actual: actual.clone(),
+                            expected: expected.clone(),
                         });
                     }
+                    _ => {}
                 }
-                (RelationEventKind::Joined | RelationEventKind::Changed, _) => {
-                    if let Some(unit) = remote_unit {
-                        if !relation.remote_units_data.contains_key(unit) {
-                            problems.push(Inconsistency::EventRemoteUnitMissing {
-                                event: name,
-                                id,
-                                unit: unit.clone(),
-                                present: list(relation.remote_units()),
-                            });
-                        }
-                    }
+            }
+            let listed = |unit: &String| relation.remote_units_data.contains_key(unit);
+            match (kind, departing_unit, remote_unit) {
+                (RelationEventKind::Departed, Some(unit), _) if listed(unit) => {
+                    problems.push(Inconsistency::DepartingUnitPresent {
+                        event: name,
+                        id,
+                        unit: unit.clone(),
+                    });
+                }
+                (RelationEventKind::Joined | RelationEventKind::Changed, _, Some(unit))
+                    if !listed(unit) =>
+                {
+                    problems.push(Inconsistency::EventRemoteUnitMissing {
+                        event: name,
+                        id,
+                        unit: unit.clone(),
+                        present: list(relation.remote_units()),
+                    });
                 }
                 _ => {}
             }
