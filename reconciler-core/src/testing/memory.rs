@@ -212,13 +212,11 @@ impl Backend for MemoryBackend {
 
     fn log(&mut self, level: LogLevel, message: &str) -> Result<(), BackendError> {
         self.logs.push((level, message.to_owned()));
-        if let Some(sink) = &self.log_sink {
-            if let Ok(mut records) = sink.lock() {
-                records.push(crate::logging::LogRecord {
-                    level,
-                    message: message.to_owned(),
-                });
-            }
+        if let Some(mut records) = self.log_sink.as_ref().and_then(|sink| sink.lock().ok()) {
+            records.push(crate::logging::LogRecord {
+                level,
+                message: message.to_owned(),
+            });
         }
         Ok(())
     }
