@@ -89,7 +89,10 @@ impl Harness {
     pub fn from_charm_dir(dir: impl AsRef<Path>) -> Result<Harness, MetadataError> {
         let dir = dir.as_ref();
         let metadata = Metadata::load(dir)?;
-        let file = if dir.join("charmcraft.yaml").exists() && !metadata.name.is_empty() {
+        // The file Metadata::load read: charmcraft.yaml, unless it leaves the metadata to
+        // a metadata.yaml beside it.
+        let legacy = metadata.name.is_empty() && dir.join("metadata.yaml").exists();
+        let file = if dir.join("charmcraft.yaml").exists() && !legacy {
             dir.join("charmcraft.yaml")
         } else {
             dir.join("metadata.yaml")
