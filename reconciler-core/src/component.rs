@@ -57,6 +57,11 @@ use crate::status::Status;
 ///     }
 /// }
 /// ```
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a component: it does not implement `reconciler_core::Component`",
+    label = "this field is marked #[component], so its type must implement `Component`",
+    note = "implement `reconciler_core::Component` for `{Self}` (only `status` is required), or remove `#[component]` from the field"
+)]
 pub trait Component<Deps = ()> {
     /// Configures what every unit manages (its workload, its unit relation data).
     fn configure_unit(&mut self, ctx: &mut Context<'_>, deps: Deps) -> Result<(), ComponentError> {
