@@ -177,7 +177,11 @@ impl PebbleClient {
             Some(err) if !err.is_empty() => Err(self.fail(
                 "POST",
                 "/v1/services",
-                format!("{action} {}: {err}", names.join(", ")),
+                if names.is_empty() {
+                    format!("{action}: {err}")
+                } else {
+                    format!("{action} {}: {err}", names.join(", "))
+                },
             )),
             _ => Ok(()),
         }

@@ -1,0 +1,140 @@
+//! The state file of the stand-in hook tools: what one unit sees of its Juju model.
+//!
+//! Shared (with `#[path]`) by the `hook-tool` binary and the end-to-end tests, so both
+//! read and write the same JSON. See `tests/hook-tools/README.md`.
+
+#![allow(dead_code)]
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+/// A relation databag.
+pub type Bag = BTreeMap<String, String>;
+
+/// The model as one unit sees it.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SimState {
+    /// This unit, `app/0`.
+    pub unit: String,
+    /// Whether this unit leads.
+    pub leader: bool,
+    /// What `config-get` prints.
+    pub config: serde_json::Map<String, serde_json::Value>,
+    /// The relations this unit is in.
+    pub relations: Vec<SimRelation>,
+    /// The unit's status.
+    pub unit_status: SimStatus,
+    /// The application's status.
+    pub app_status: SimStatus,
+    /// What `application-version-set` set.
+    pub app_version: Option<String>,
+    /// The running action, if any.
+    pub action: Option<SimAction>,
+    /// The charm's state (`state-get`/`state-set`).
+    pub charm_state: Bag,
+    /// Opened ports, like `8080/tcp`.
+    pub ports: Vec<String>,
+    /// Every `juju-log` call.
+    pub juju_log: Vec<SimLog>,
+    /// Faults to inject, by tool name: instead of doing its job, the tool prints this and
+    /// exits with this code.
+    pub faults: BTreeMap<String, Fault>,
+}
+
+/// One relation.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SimRelation {
+    /// The id (the `3` of `db:3`).
+    pub id: u64,
+    /// This charm's endpoint.
+    pub endpoint: String,
+    /// The remote application.
+    pub remote_app: String,
+    /// Remote units and their databags.
+    pub remote_units: BTreeMap<String, Bag>,
+    /// The remote application's databag.
+    pub remote_app_data: Bag,
+    /// This unit's databag.
+    pub local_unit_data: Bag,
+    /// This application's databag.
+    pub local_app_data: Bag,
+}
+
+/// A status.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SimStatus {
+    /// `active`, `blocked`, `waiting`, `maintenance`, `unknown`.
+    pub status: String,
+    /// The message.
+    pub message: String,
+}
+
+impl Default for SimStatus {
+    fn default() -> SimStatus {
+        SimStatus {
+            status: "unknown".into(),
+            message: String::new(),
+        }
+    }
+}
+
+impl SimStatus {
+    /// `status: message` (or just the status).
+    pub fn text(&self) -> String {
+        if self.message.is_empty() {
+            self.status.clone()
+        } else {
+            format!("{}: {}", self.status, self.message)
+        }
+    }
+}
+
+/// A running action.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SimAction {
+    /// What `action-get` prints.
+    pub params: serde_json::Map<String, serde_json::Value>,
+    /// What `action-set` set (dotted keys nested).
+    pub results: serde_json::Map<String, serde_json::Value>,
+    /// The `action-fail` message.
+    pub failed: Option<String>,
+    /// `action-log` lines.
+    pub logs: Vec<String>,
+}
+
+/// One `juju-log` call.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SimLog {
+    /// The level.
+    pub level: String,
+    /// The message.
+    pub message: String,
+}
+
+/// A fault to inject into one tool.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Fault {
+    /// The exit code.
+    pub exit_code: i32,
+    /// Bytes printed on stdout.
+    pub stdout: Vec<u8>,
+    /// Text printed on stderr.
+    pub stderr: String,
+}
+
+impl SimState {
+    /// The relation with this id.
+    pub fn relation(&self, id: u64) -> Option<&SimRelation> {
+        self.relations.iter().find(|r| r.id == id)
+    }
+
+    /// The application name.
+    pub fn app(&self) -> &str {
+        self.unit.split('/').next().unwrap_or_default()
+    }
+}

@@ -1,0 +1,380 @@
+//! Running a charm binary as Juju would, with the stand-in hook tools: a charm directory
+//! (charmcraft.yaml, dispatch, the binary), `JUJU_*` variables, the working directory the
+//! charm directory, and the tools on PATH reading and writing a state file. See
+//! `tests/hook-tools/README.md`.
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+#[path = "../../hook-tools/state.rs"]
+pub mod state;
+
+#[allow(unused_imports)]
+pub use state::{Fault, SimRelation, SimState, SimStatus};
+
+/// The tool names the stand-in is installed as.
+pub const TOOLS: &[&str] = &[
+    "is-leader",
+    "config-get",
+    "relation-ids",
+    "relation-list",
+    "relation-get",
+    "relation-set",
+    "status-set",
+    "status-get",
+    "juju-log",
+    "application-version-set",
+    "action-get",
+    "action-set",
+    "action-fail",
+    "action-log",
+    "state-get",
+    "state-set",
+    "state-delete",
+    "open-port",
+    "close-port",
+    "opened-ports",
+];
+
+/// The workspace root.
+pub fn workspace() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("tests/ is in the workspace")
+        .to_path_buf()
+}
+
+/// Builds `examples/my-charm` (once per test binary) and returns its binary.
+pub fn my_charm_binary() -> &'static Path {
+    static BINARY: OnceLock<PathBuf> = OnceLock::new();
+    BINARY.get_or_init(|| {
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+        let status = Command::new(cargo)
+            .args(["build", "--quiet", "-p", "my-charm", "--bin", "my-charm"])
+            .current_dir(workspace())
+            .status()
+            .expect("cargo runs");
+        assert!(status.success(), "building examples/my-charm failed");
+        let target = std::env::var_os("CARGO_TARGET_DIR")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| workspace().join("target"));
+        let binary = target.join("debug").join("my-charm");
+        assert!(binary.exists(), "{} was not built", binary.display());
+        binary
+    })
+}
+
+/// A temporary directory, removed on drop.
+pub struct TempDir(PathBuf);
+
+impl TempDir {
+    /// A fresh directory under the system temp dir.
+    pub fn new(label: &str) -> TempDir {
+        static N: AtomicUsize = AtomicUsize::new(0);
+        let path = std::env::temp_dir().join(format!(
+            "reconciler-e2e-{label}-{}-{}",
+            std::process::id(),
+            N.fetch_add(1, Ordering::Relaxed)
+        ));
+        let _ = std::fs::remove_dir_all(&path);
+        std::fs::create_dir_all(&path).expect("temp dir");
+        TempDir(path)
+    }
+
+    /// Its path.
+    pub fn path(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// What one hook run did.
+#[derive(Debug)]
+pub struct Run {
+    /// The exit code.
+    pub code: i32,
+    /// The charm's stdout.
+    pub stdout: String,
+    /// The charm's stderr.
+    pub stderr: String,
+    /// Every hook-tool call of this run, argv with the tool name first.
+    pub calls: Vec<Vec<String>>,
+    /// How long the process took.
+    pub elapsed: Duration,
+}
+
+impl Run {
+    /// The tool names called, in order, without `juju-log`.
+    pub fn tools(&self) -> Vec<&str> {
+        self.calls
+            .iter()
+            .map(|c| c[0].as_str())
+            .filter(|t| *t != "juju-log")
+            .collect()
+    }
+
+    /// How many `juju-log` calls were made.
+    pub fn juju_log_calls(&self) -> usize {
+        self.calls.iter().filter(|c| c[0] == "juju-log").count()
+    }
+
+    /// The calls as command lines, `tool arg arg`.
+    pub fn lines(&self) -> Vec<String> {
+        self.calls.iter().map(|c| c.join(" ")).collect()
+    }
+}
+
+/// A unit of a charm, with its own charm directory, tools and state.
+pub struct Unit {
+    dir: TempDir,
+    /// The charm directory (`JUJU_CHARM_DIR`).
+    pub charm_dir: PathBuf,
+    bin_dir: PathBuf,
+    state_path: PathBuf,
+    calls_path: PathBuf,
+    /// Extra variables for every run.
+    pub env: Vec<(String, String)>,
+    /// Tools left off PATH.
+    pub missing_tools: Vec<String>,
+}
+
+impl Unit {
+    /// A unit of the charm whose binary is `binary` and whose source directory (with
+    /// `charmcraft.yaml` and `dispatch`) is `source`, starting from `state`.
+    pub fn new(binary: &Path, source: &Path, state: &SimState) -> Unit {
+        let dir = TempDir::new("unit");
+        let charm_dir = dir.path().join("charm");
+        let bin_dir = dir.path().join("tools");
+        std::fs::create_dir_all(&charm_dir).unwrap();
+        std::fs::create_dir_all(&bin_dir).unwrap();
+        for file in ["charmcraft.yaml", "metadata.yaml", "dispatch"] {
+            if source.join(file).exists() {
+                std::fs::copy(source.join(file), charm_dir.join(file)).unwrap();
+            }
+        }
+        let name = binary.file_name().unwrap();
+        std::os::unix::fs::symlink(binary, charm_dir.join(name)).unwrap();
+        let unit = Unit {
+            state_path: dir.path().join("state.json"),
+            calls_path: dir.path().join("calls.jsonl"),
+            dir,
+            charm_dir,
+            bin_dir,
+            env: Vec::new(),
+            missing_tools: Vec::new(),
+        };
+        unit.set_state(state);
+        unit
+    }
+
+    /// A unit of `examples/my-charm`.
+    pub fn my_charm(state: &SimState) -> Unit {
+        Unit::new(
+            my_charm_binary(),
+            &workspace().join("examples/my-charm"),
+            state,
+        )
+    }
+
+    /// A scratch directory inside the unit's temp dir.
+    pub fn scratch(&self, name: &str) -> PathBuf {
+        let path = self.dir.path().join(name);
+        std::fs::create_dir_all(&path).unwrap();
+        path
+    }
+
+    /// Replaces the model.
+    pub fn set_state(&self, state: &SimState) {
+        std::fs::write(&self.state_path, serde_json::to_vec_pretty(state).unwrap()).unwrap();
+    }
+
+    /// The model now.
+    pub fn state(&self) -> SimState {
+        serde_json::from_slice(&std::fs::read(&self.state_path).unwrap()).unwrap()
+    }
+
+    /// Changes the model.
+    pub fn update(&self, change: impl FnOnce(&mut SimState)) {
+        let mut state = self.state();
+        change(&mut state);
+        self.set_state(&state);
+    }
+
+    fn install_tools(&self) {
+        let hook_tool = Path::new(env!("CARGO_BIN_EXE_hook-tool"));
+        for tool in TOOLS {
+            let link = self.bin_dir.join(tool);
+            let _ = std::fs::remove_file(&link);
+            if !self.missing_tools.iter().any(|m| m == tool) {
+                std::os::unix::fs::symlink(hook_tool, &link).unwrap();
+            }
+        }
+    }
+
+    /// Runs `dispatch` for `dispatch_path` (`hooks/install`, `actions/x`) with the
+    /// unit's variables plus `extra`.
+    pub fn dispatch(&self, dispatch_path: &str, extra: &[(&str, &str)]) -> Run {
+        let mut vars: Vec<(String, String)> =
+            vec![("JUJU_DISPATCH_PATH".into(), dispatch_path.to_owned())];
+        let hook = dispatch_path.rsplit('/').next().unwrap_or_default();
+        vars.push(("JUJU_HOOK_NAME".into(), hook.to_owned()));
+        vars.extend(
+            extra
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned())),
+        );
+        self.run_program(&self.charm_dir.join("dispatch"), &vars)
+    }
+
+    /// Runs `program` as Juju runs a hook: environment cleared but for PATH (tools first),
+    /// `JUJU_*` variables, `HOOK_TOOLS_*` for the stand-ins, in the charm directory.
+    pub fn run_program(&self, program: &Path, vars: &[(String, String)]) -> Run {
+        self.install_tools();
+        let _ = std::fs::remove_file(&self.calls_path);
+        let state = self.state();
+        let path = format!(
+            "{}:{}",
+            self.bin_dir.display(),
+            std::env::var("PATH").unwrap_or_default()
+        );
+        let mut command = Command::new(program);
+        command
+            .env_clear()
+            .env("PATH", path)
+            .env("HOME", self.dir.path())
+            .env("JUJU_UNIT_NAME", &state.unit)
+            .env("JUJU_MODEL_NAME", "test-model")
+            .env("JUJU_MODEL_UUID", "00000000-0000-4000-8000-000000000000")
+            .env("JUJU_VERSION", "3.6.0")
+            .env("JUJU_CHARM_DIR", &self.charm_dir)
+            .env("HOOK_TOOLS_STATE", &self.state_path)
+            .env("HOOK_TOOLS_CALLS", &self.calls_path)
+            .current_dir(&self.charm_dir)
+            .stdin(Stdio::null());
+        for (k, v) in self.env.iter().chain(vars.iter()) {
+            command.env(k, v);
+        }
+        let started = Instant::now();
+        let output = command.output().expect("the charm runs");
+        let elapsed = started.elapsed();
+        let calls = std::fs::read_to_string(&self.calls_path)
+            .unwrap_or_default()
+            .lines()
+            .map(|l| serde_json::from_str(l).expect("call log line"))
+            .collect();
+        Run {
+            code: output.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+            calls,
+            elapsed,
+        }
+    }
+}
+
+/// A relation in the stand-in model.
+pub fn relation(id: u64, endpoint: &str, remote_app: &str, units: &[&str]) -> SimRelation {
+    SimRelation {
+        id,
+        endpoint: endpoint.into(),
+        remote_app: remote_app.into(),
+        remote_units: units
+            .iter()
+            .map(|u| ((*u).to_owned(), Default::default()))
+            .collect(),
+        ..SimRelation::default()
+    }
+}
+
+/// The variables of a relation event.
+pub fn relation_env(
+    endpoint: &str,
+    id: u64,
+    remote_app: &str,
+    remote_unit: Option<&str>,
+) -> Vec<(String, String)> {
+    let mut vars = vec![
+        ("JUJU_RELATION".to_owned(), endpoint.to_owned()),
+        ("JUJU_RELATION_ID".to_owned(), format!("{endpoint}:{id}")),
+        ("JUJU_REMOTE_APP".to_owned(), remote_app.to_owned()),
+    ];
+    if let Some(unit) = remote_unit {
+        vars.push(("JUJU_REMOTE_UNIT".to_owned(), unit.to_owned()));
+    }
+    vars
+}
+
+/// Finds the `pebble` binary: on PATH, or in `$HOME/go/bin` where `.ci/run` installs it.
+pub fn pebble_binary() -> Option<PathBuf> {
+    let mut candidates: Vec<PathBuf> = std::env::var("PATH")
+        .unwrap_or_default()
+        .split(':')
+        .map(|d| Path::new(d).join("pebble"))
+        .collect();
+    if let Some(home) = std::env::var_os("HOME") {
+        candidates.push(Path::new(&home).join("go/bin/pebble"));
+    }
+    candidates.into_iter().find(|p| p.is_file())
+}
+
+/// A real Pebble daemon (`PEBBLE=<dir> pebble run`), killed on drop.
+pub struct PebbleDaemon {
+    child: Child,
+    /// `$PEBBLE`.
+    pub dir: PathBuf,
+}
+
+impl PebbleDaemon {
+    /// Starts `pebble run` in `dir` and waits for its socket to answer.
+    pub fn start(binary: &Path, dir: &Path) -> PebbleDaemon {
+        std::fs::create_dir_all(dir.join("layers")).unwrap();
+        let log = std::fs::File::create(dir.join("pebble.log")).unwrap();
+        let child = Command::new(binary)
+            .arg("run")
+            .env("PEBBLE", dir)
+            .stdin(Stdio::null())
+            .stdout(log.try_clone().unwrap())
+            .stderr(log)
+            .spawn()
+            .expect("pebble starts");
+        let daemon = PebbleDaemon {
+            child,
+            dir: dir.to_path_buf(),
+        };
+        let socket = dir.join(".pebble.socket");
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while Instant::now() < deadline {
+            if std::os::unix::net::UnixStream::connect(&socket).is_ok() {
+                return daemon;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        panic!(
+            "pebble did not open {} in 20 s; log: {}",
+            socket.display(),
+            std::fs::read_to_string(dir.join("pebble.log")).unwrap_or_default()
+        );
+    }
+
+    /// The daemon's socket.
+    pub fn socket(&self) -> PathBuf {
+        self.dir.join(".pebble.socket")
+    }
+}
+
+impl Drop for PebbleDaemon {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
