@@ -144,10 +144,10 @@ pub fn handle_event<C: Charm>(charm: &mut C, ctx: &mut Context<'_>) -> HookRepor
             Err(e) => {
                 let text = e.chain_text();
                 error!("handling {event} failed: {text}");
-                if matches!(event, Event::Action { .. }) {
-                    if let Err(fail) = ctx.backend().action_fail(&text) {
-                        error!("action-fail failed: {fail}");
-                    }
+                if matches!(event, Event::Action { .. })
+                    && let Err(fail) = ctx.backend().action_fail(&text)
+                {
+                    error!("action-fail failed: {fail}");
                 }
                 Handling::Handled(Err(text))
             }
@@ -179,11 +179,11 @@ pub fn handle_event<C: Charm>(charm: &mut C, ctx: &mut Context<'_>) -> HookRepor
             error!("setting the unit status failed: {e}");
             status_errors.push(e.to_string());
         }
-        if ctx.is_leader().unwrap_or(false) {
-            if let Err(e) = ctx.backend().status_set(Scope::App, status) {
-                error!("setting the application status failed: {e}");
-                status_errors.push(e.to_string());
-            }
+        if ctx.is_leader().unwrap_or(false)
+            && let Err(e) = ctx.backend().status_set(Scope::App, status)
+        {
+            error!("setting the application status failed: {e}");
+            status_errors.push(e.to_string());
         }
     }
     HookReport {

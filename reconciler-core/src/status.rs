@@ -8,7 +8,7 @@ use std::fmt;
 ///
 /// The variants are declared worst first, so the derived [`Ord`] is the priority order of
 /// the reference library: `Error < Blocked < Waiting < Maintenance < Active < Unknown`
-/// ("less" means "worse"). [`StatusKind::worst`] picks the minimum.
+/// ("less" means "worse"); [`aggregate`] picks the minimum.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum StatusKind {
     /// Something failed in a way the component could not explain (a returned error with no
