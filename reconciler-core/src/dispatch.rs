@@ -10,9 +10,9 @@ use crate::backend::Scope;
 use crate::context::Context;
 use crate::error::ComponentError;
 use crate::event::Event;
-use crate::executor::{ComponentReport, Outcome, RemoveReport, Report, reconcile, remove};
+use crate::executor::{RemoveReport, Report, reconcile, remove, statuses_only};
 use crate::reconciler::CharmReconciler;
-use crate::status::{Status, aggregate};
+use crate::status::Status;
 
 /// What the charm does on `update-status`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -190,57 +190,6 @@ pub fn handle_event<C: Charm>(charm: &mut C, ctx: &mut Context<'_>) -> HookRepor
         handling,
         unit_status: final_status,
         status_errors,
-    }
-}
-
-/// Computes every component's status without configuring anything: a dependency that is
-/// not Active still holds its dependents back, with the usual message.
-pub fn statuses_only<C: CharmReconciler + ?Sized>(charm: &C, ctx: &mut Context<'_>) -> Report {
-    let _span = info_span!("status_only", event = %ctx.event()).entered();
-    let count = charm.component_count();
-    let mut statuses: Vec<Option<Status>> = vec![None; count];
-    let mut outcomes: Vec<Option<Outcome>> = vec![None; count];
-    for &index in charm.execution_order() {
-        let waiting_on: Vec<usize> = charm
-            .component_depends_on(index)
-            .iter()
-            .copied()
-            .filter(|&d| !statuses[d].as_ref().is_some_and(Status::is_active))
-            .collect();
-        let (status, outcome) = if waiting_on.is_empty() {
-            match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                charm.component_status(index, ctx)
-            })) {
-                Ok(status) => (status, Outcome::StatusOnly),
-                Err(payload) => {
-                    let message = crate::executor::panic_message(payload);
-                    (
-                        Status::error(format!("panicked in status: {message}")),
-                        Outcome::Panicked { message },
-                    )
-                }
-            }
-        } else {
-            crate::executor::skipped(charm, &statuses, &waiting_on)
-        };
-        statuses[index] = Some(status);
-        outcomes[index] = Some(outcome);
-    }
-    let components: Vec<ComponentReport> = statuses
-        .into_iter()
-        .zip(outcomes)
-        .enumerate()
-        .map(|(index, (status, outcome))| ComponentReport {
-            name: charm.component_name(index).to_owned(),
-            status: status.expect("every component visited"),
-            outcome: outcome.expect("every component visited"),
-        })
-        .collect();
-    let unit_status = aggregate(components.iter().map(|c| (c.name.as_str(), &c.status)));
-    Report {
-        components,
-        executed: Vec::new(),
-        unit_status,
     }
 }
 

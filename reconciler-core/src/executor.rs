@@ -102,10 +102,8 @@ impl Report {
 /// The unit status in the report is what the caller should set (once) with `status-set`;
 /// this function only logs.
 pub fn reconcile<C: CharmReconciler + ?Sized>(charm: &mut C, ctx: &mut Context<'_>) -> Report {
-    let event = ctx.event().name();
-    let span = info_span!("reconcile", event = %event);
+    let span = info_span!("reconcile", event = %ctx.event().name());
     let _entered = span.enter();
-
     let leader = match ctx.is_leader() {
         Ok(leader) => leader,
         Err(error) => {
@@ -119,7 +117,30 @@ pub fn reconcile<C: CharmReconciler + ?Sized>(charm: &mut C, ctx: &mut Context<'
             false
         }
     };
+    walk(charm, ctx, Pass::Reconcile { leader })
+}
 
+/// Computes every component's status without configuring anything (`update-status` in
+/// status-only mode). A dependency that is not Active still holds its dependents back,
+/// with the usual message, so the unit status reads the same as after a reconcile.
+pub fn statuses_only<C: CharmReconciler + ?Sized>(charm: &mut C, ctx: &mut Context<'_>) -> Report {
+    let span = info_span!("status_only", event = %ctx.event().name());
+    let _entered = span.enter();
+    walk(charm, ctx, Pass::StatusOnly)
+}
+
+/// What a walk over the components does with each one whose dependencies are Active.
+#[derive(Clone, Copy)]
+enum Pass {
+    /// Check readiness, configure, read the status.
+    Reconcile { leader: bool },
+    /// Only read the status.
+    StatusOnly,
+}
+
+/// The one walk over the execution order that both passes share: dependency gating,
+/// containment, one log line per component, the summary and the report.
+fn walk<C: CharmReconciler + ?Sized>(charm: &mut C, ctx: &mut Context<'_>, pass: Pass) -> Report {
     let count = charm.component_count();
     let mut statuses: Vec<Option<Status>> = vec![None; count];
     let mut outcomes: Vec<Option<Outcome>> = vec![None; count];
@@ -127,8 +148,7 @@ pub fn reconcile<C: CharmReconciler + ?Sized>(charm: &mut C, ctx: &mut Context<'
 
     for position in 0..count {
         let index = charm.execution_order()[position];
-        let name = charm.component_name(index);
-        let component_span = info_span!("component", name = %name);
+        let component_span = info_span!("component", name = %charm.component_name(index));
         let _in_component = component_span.enter();
 
         let waiting_on: Vec<usize> = charm
@@ -149,20 +169,26 @@ pub fn reconcile<C: CharmReconciler + ?Sized>(charm: &mut C, ctx: &mut Context<'
         let (status, outcome) = if !waiting_on.is_empty() {
             skipped(charm, &statuses, &waiting_on)
         } else {
-            match contain(|| charm.component_ready(index, ctx)) {
-                Err(message) => panicked("ready_for_execution", message),
-                Ok(false) => match contain(|| charm.component_status(index, ctx)) {
+            match pass {
+                Pass::StatusOnly => match contain(|| charm.component_status(index, ctx)) {
                     Err(message) => panicked("status", message),
-                    Ok(status) if status.is_active() => (
-                        Status::waiting("not ready for execution"),
-                        Outcome::NotReady,
-                    ),
-                    Ok(status) => (status, Outcome::NotReady),
+                    Ok(status) => (status, Outcome::StatusOnly),
                 },
-                Ok(true) => {
-                    executed.push(index);
-                    run(charm, index, ctx, leader)
-                }
+                Pass::Reconcile { leader } => match contain(|| charm.component_ready(index, ctx)) {
+                    Err(message) => panicked("ready_for_execution", message),
+                    Ok(false) => match contain(|| charm.component_status(index, ctx)) {
+                        Err(message) => panicked("status", message),
+                        Ok(status) if status.is_active() => (
+                            Status::waiting("not ready for execution"),
+                            Outcome::NotReady,
+                        ),
+                        Ok(status) => (status, Outcome::NotReady),
+                    },
+                    Ok(true) => {
+                        executed.push(index);
+                        run(charm, index, ctx, leader)
+                    }
+                },
             }
         };
         log_component(charm.component_name(index), &status, &outcome, started);
@@ -211,7 +237,7 @@ fn run<C: CharmReconciler + ?Sized>(
 }
 
 /// The status of a component skipped because `waiting_on` (indices) are not Active.
-pub(crate) fn skipped<C: CharmReconciler + ?Sized>(
+fn skipped<C: CharmReconciler + ?Sized>(
     charm: &C,
     statuses: &[Option<Status>],
     waiting_on: &[usize],

@@ -83,7 +83,9 @@ pub use context::Context;
 pub use dispatch::{Charm, Handling, HookReport, UpdateStatus, handle_event};
 pub use error::{BoxError, ComponentError, GraphError, GraphProblem, ResultExt};
 pub use event::{Event, Observe};
-pub use executor::{ComponentReport, Outcome, RemoveReport, Report, reconcile, remove};
+pub use executor::{
+    ComponentReport, Outcome, RemoveReport, Report, reconcile, remove, statuses_only,
+};
 pub use graph::{DynamicCharm, GraphBuilder};
 pub use juju::run;
 pub use reconciler::CharmReconciler;
