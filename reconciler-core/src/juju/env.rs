@@ -328,14 +328,14 @@ fn parse_event(
             value: id_text.clone(),
             problem: "expected <endpoint>:<number>, like db:3".into(),
         })?;
-        if let Some(relation) = optional("JUJU_RELATION")? {
-            if relation != endpoint {
-                return Err(EnvError::BadVar {
-                    var: "JUJU_RELATION".into(),
-                    value: relation,
-                    problem: format!("the event {name:?} is for endpoint {endpoint:?}"),
-                });
-            }
+        if let Some(relation) = optional("JUJU_RELATION")?
+            && relation != endpoint
+        {
+            return Err(EnvError::BadVar {
+                var: "JUJU_RELATION".into(),
+                value: relation,
+                problem: format!("the event {name:?} is for endpoint {endpoint:?}"),
+            });
         }
         return Ok(Event::Relation {
             kind,

@@ -223,10 +223,10 @@ impl Backend for HookToolBackend {
         &mut self,
         relation: RelationId,
     ) -> Result<Option<String>, BackendError> {
-        if let Some((id, app)) = &self.event_relation {
-            if *id == relation {
-                return Ok(Some(app.clone()));
-            }
+        if let Some((id, app)) = &self.event_relation
+            && *id == relation
+        {
+            return Ok(Some(app.clone()));
         }
         if let Some(app) = self.remote_apps.get(&relation) {
             return Ok(app.clone());

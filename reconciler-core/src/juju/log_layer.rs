@@ -14,6 +14,11 @@
 //! they are lost if the process dies without unwinding (killed, aborted). Set
 //! `RECONCILER_JUJU_LOG=immediate` for one call per record, in order.
 //!
+//! Warnings and errors are also written to stderr, so a problem is visible even where
+//! `juju-log` is not (a hook tool missing, a charm run by hand); under `JUJU_DEBUG` every
+//! record is. (Juju also records a hook's stderr in the unit's log, so there such a line
+//! can appear twice.)
+//!
 //! The level is INFO by default, DEBUG under `JUJU_DEBUG`, or what `RECONCILER_LOG_LEVEL`
 //! says (`trace`, `debug`, `info`, `warning`, `error`).
 
@@ -56,7 +61,8 @@ pub struct LogConfig {
     pub level: LevelFilter,
     /// How records reach `juju-log`.
     pub mode: LogMode,
-    /// Whether every record is also written to stderr (under `JUJU_DEBUG`).
+    /// Whether every record is also written to stderr (under `JUJU_DEBUG`); warnings and
+    /// errors always are.
     pub stderr: bool,
 }
 
@@ -95,19 +101,22 @@ impl LogConfig {
     /// Messages about unusable logging variables, to log once logging is up.
     pub fn problems() -> Vec<String> {
         let mut problems = Vec::new();
-        if let Ok(v) = std::env::var(LOG_LEVEL_VAR) {
-            if !v.is_empty() && parse_level(&v).is_none() {
-                problems.push(format!(
-                    "{LOG_LEVEL_VAR}={v:?} is not one of trace, debug, info, warning, error; using the default"
-                ));
-            }
+        if let Ok(v) = std::env::var(LOG_LEVEL_VAR)
+            && !v.is_empty()
+            && parse_level(&v).is_none()
+        {
+            problems.push(format!(
+                "{LOG_LEVEL_VAR}={v:?} is not one of trace, debug, info, warning, error; using the default"
+            ));
         }
-        if let Ok(v) = std::env::var(LOG_MODE_VAR) {
-            if !v.is_empty() && v != "batched" && v != "immediate" {
-                problems.push(format!(
-                    "{LOG_MODE_VAR}={v:?} is not batched or immediate; using batched"
-                ));
-            }
+        if let Ok(v) = std::env::var(LOG_MODE_VAR)
+            && !v.is_empty()
+            && v != "batched"
+            && v != "immediate"
+        {
+            problems.push(format!(
+                "{LOG_MODE_VAR}={v:?} is not batched or immediate; using batched"
+            ));
         }
         problems
     }
@@ -160,10 +169,10 @@ impl JujuLogSink {
         self.config
     }
 
-    /// Takes one record: to stderr now if configured, to `juju-log` now or at
-    /// [`JujuLogSink::flush`].
+    /// Takes one record: to stderr now if it is a warning or an error or `JUJU_DEBUG` is
+    /// set, to `juju-log` now or at [`JujuLogSink::flush`].
     pub fn accept(&self, record: LogRecord) {
-        if self.config.stderr {
+        if self.config.stderr || record.level >= LogLevel::Warning {
             let _ = writeln!(std::io::stderr().lock(), "{record}");
         }
         let immediate = self.config.mode == LogMode::Immediate || record.level >= LogLevel::Warning;
@@ -210,7 +219,7 @@ impl JujuLogSink {
         let message = cut(message);
         if self.juju_log_failed.load(Ordering::Relaxed) {
             // juju-log is unusable; stderr is all there is (unless already written there).
-            if !self.config.stderr {
+            if !self.config.stderr && level < LogLevel::Warning {
                 let _ = writeln!(std::io::stderr().lock(), "{} {message}", level.as_str());
             }
             return;
@@ -223,7 +232,7 @@ impl JujuLogSink {
             self.juju_log_failed.store(true, Ordering::Relaxed);
             let mut stderr = std::io::stderr().lock();
             let _ = writeln!(stderr, "ERROR cannot log to Juju ({e}); logging to stderr");
-            if !self.config.stderr {
+            if !self.config.stderr && level < LogLevel::Warning {
                 let _ = writeln!(stderr, "{} {message}", level.as_str());
             }
         }

@@ -62,15 +62,16 @@ pub fn run<C: Charm>() -> ExitCode {
         for problem in LogConfig::problems() {
             warn!("{problem}");
         }
-        run_with::<C>(tools.clone(), config.stderr)
+        // The sink writes errors to stderr itself.
+        run_with::<C>(tools.clone(), true)
     });
     sink.flush();
     outcome.exit_code()
 }
 
 /// One hook, with logging already set up by the caller: what [`run`] does between
-/// installing and flushing its logger. `stderr_logged` says whether every log record is
-/// already copied to stderr (so fatal problems are not written there twice).
+/// installing and flushing its logger. `stderr_logged` says whether error records already
+/// reach stderr through the caller's logging; if not, fatal problems are written there too.
 pub fn run_with<C: Charm>(tools: HookTools, stderr_logged: bool) -> HookOutcome {
     let started = Instant::now();
     let (env, metadata) = match HookEnv::from_env() {
@@ -131,7 +132,7 @@ pub fn run_with<C: Charm>(tools: HookTools, stderr_logged: bool) -> HookOutcome 
             outcome.report = Some(report);
         }
         Err(payload) => {
-            let message = crate::executor::panic_message(payload);
+            let message = panic_text(payload);
             let text = format!("the charm panicked handling {event}: {message}");
             error!("{text}");
             if !stderr_logged {
@@ -151,11 +152,11 @@ pub fn run_with<C: Charm>(tools: HookTools, stderr_logged: bool) -> HookOutcome 
                     );
                     outcome.exit_code = 1;
                 }
-                if backend.is_leader().unwrap_or(false) {
-                    if let Err(e) = backend.status_set(Scope::App, &status) {
-                        error!("setting the application status failed: {e}");
-                        outcome.exit_code = 1;
-                    }
+                if backend.is_leader().unwrap_or(false)
+                    && let Err(e) = backend.status_set(Scope::App, &status)
+                {
+                    error!("setting the application status failed: {e}");
+                    outcome.exit_code = 1;
                 }
             }
         }
@@ -172,4 +173,15 @@ pub fn run_with<C: Charm>(tools: HookTools, stderr_logged: bool) -> HookOutcome 
         );
     }
     outcome
+}
+
+/// The text of a panic payload (`panic!("...")` gives a `&str` or a `String`).
+fn panic_text(payload: Box<dyn std::any::Any + Send>) -> String {
+    match payload.downcast::<String>() {
+        Ok(message) => *message,
+        Err(payload) => match payload.downcast::<&'static str>() {
+            Ok(message) => (*message).to_owned(),
+            Err(_) => "a panic with a non-text payload".to_owned(),
+        },
+    }
 }

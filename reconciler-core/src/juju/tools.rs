@@ -12,7 +12,12 @@ use std::sync::{Arc, Mutex};
 use crate::backend::BackendError;
 
 /// How a hook tool failed: the command, its exit code and its stderr. It is the `source`
-/// of the [`BackendError::Failed`] a failed tool gives, so callers can downcast to it.
+/// of the [`BackendError::Failed`] a failed tool gives, so callers can downcast to it and
+/// read the fields.
+///
+/// It displays as an empty string: the error it is the source of already says all of it
+/// (`config-get --format=json: exited with code 1: ERROR ...`), and error chains skip
+/// empty messages, so nothing is said twice.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ToolFailure {
     /// The command line, as displayed in the error.
@@ -24,12 +29,8 @@ pub struct ToolFailure {
 }
 
 impl fmt::Display for ToolFailure {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.stderr.is_empty() {
-            f.write_str("(nothing on stderr)")
-        } else {
-            f.write_str(&self.stderr)
-        }
+    fn fmt(&self, _: &mut fmt::Formatter<'_>) -> fmt::Result {
+        Ok(())
     }
 }
 
@@ -159,9 +160,14 @@ impl HookTools {
                 exit_code: output.status.code(),
                 stderr: String::from_utf8_lossy(&output.stderr).trim().to_owned(),
             };
-            let message = match failure.exit_code {
+            let how = match failure.exit_code {
                 Some(code) => format!("exited with code {code}"),
                 None => "killed by a signal".to_owned(),
+            };
+            let message = if failure.stderr.is_empty() {
+                format!("{how} (nothing on stderr)")
+            } else {
+                format!("{how}: {}", failure.stderr)
             };
             return Err(BackendError::Failed {
                 operation: command_line,
@@ -213,4 +219,48 @@ pub fn parse_json<T: serde::de::DeserializeOwned>(
             source: None,
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn failures_carry_command_exit_code_and_stderr() {
+        let tools = HookTools::new();
+        let e = tools
+            .run("sh", &["-c", "echo 'ERROR nope' >&2; exit 3"], None)
+            .unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "sh -c \"echo 'ERROR nope' >&2; exit 3\": exited with code 3: ERROR nope"
+        );
+        let source = std::error::Error::source(&e).unwrap();
+        let failure = source.downcast_ref::<ToolFailure>().unwrap();
+        assert_eq!(failure.exit_code, Some(3));
+        assert_eq!(failure.stderr, "ERROR nope");
+        assert_eq!(tools.calls()["sh"], 1);
+    }
+
+    #[test]
+    fn stdin_of_a_mebibyte_does_not_deadlock() {
+        let tools = HookTools::new();
+        let input = vec![b'x'; 1 << 20];
+        let out = tools.run("cat", &[], Some(&input)).unwrap();
+        assert_eq!(out.len(), 1 << 20);
+    }
+
+    #[test]
+    fn missing_tool_and_bad_output_are_named() {
+        let tools = HookTools::in_dir("/nonexistent-tools");
+        let e = tools
+            .run("is-leader", &["--format=json"], None)
+            .unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "is-leader --format=json: cannot run: is-leader is not in /nonexistent-tools"
+        );
+        let e = parse_json::<bool>("is-leader --format=json", b"yes").unwrap_err();
+        assert!(e.to_string().contains("malformed JSON output"), "{e}");
+    }
 }
