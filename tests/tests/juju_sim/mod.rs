@@ -49,13 +49,21 @@ pub fn workspace() -> PathBuf {
         .to_path_buf()
 }
 
-/// Builds `examples/my-charm` (once per test binary) and returns its binary.
+/// Builds `examples/my-charm` (once per test binary) and returns its binary: a debug
+/// build for tests, a release build for benchmarks (`cfg(debug_assertions)` tells which).
 pub fn my_charm_binary() -> &'static Path {
     static BINARY: OnceLock<PathBuf> = OnceLock::new();
     BINARY.get_or_init(|| {
         let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+        let mut args = vec!["build", "--quiet", "-p", "my-charm", "--bin", "my-charm"];
+        let profile = if cfg!(debug_assertions) {
+            "debug"
+        } else {
+            args.push("--release");
+            "release"
+        };
         let status = Command::new(cargo)
-            .args(["build", "--quiet", "-p", "my-charm", "--bin", "my-charm"])
+            .args(&args)
             .current_dir(workspace())
             .status()
             .expect("cargo runs");
@@ -63,7 +71,7 @@ pub fn my_charm_binary() -> &'static Path {
         let target = std::env::var_os("CARGO_TARGET_DIR")
             .map(PathBuf::from)
             .unwrap_or_else(|| workspace().join("target"));
-        let binary = target.join("debug").join("my-charm");
+        let binary = target.join(profile).join("my-charm");
         assert!(binary.exists(), "{} was not built", binary.display());
         binary
     })

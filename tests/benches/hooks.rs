@@ -1,0 +1,108 @@
+//! Whole hooks, end to end: `examples/my-charm` run through `dispatch` with the stand-in
+//! hook tools, as the end-to-end tests run it. Prints, per scenario, the median wall time
+//! of many runs and the hook-tool calls one run makes. `scripts/bench-hooks.sh` runs it;
+//! the figures are in docs/benchmarks.md ("Whole hooks").
+//!
+//! Pebble is unreachable in these runs (the workload component reports Waiting), so the
+//! times are those of the charm and its hook tools, not of a workload starting.
+
+#[path = "../tests/juju_sim/mod.rs"]
+mod juju_sim;
+
+use std::time::Duration;
+
+use juju_sim::{SimState, Unit, relation};
+
+/// Runs per scenario (override with `BENCH_HOOK_RUNS`).
+const RUNS: usize = 200;
+
+fn state(leader: bool, relations: bool) -> SimState {
+    let mut state = SimState {
+        unit: "my-charm/0".into(),
+        leader,
+        ..SimState::default()
+    };
+    state.config.insert("port".into(), 8080.into());
+    state.config.insert("greeting".into(), "hello".into());
+    if relations {
+        state
+            .relations
+            .push(relation(1, "relation-1", "frontend", &["frontend/0"]));
+        let mut r2 = relation(2, "relation-2", "consumer", &["consumer/0"]);
+        r2.remote_app_data
+            .insert("namespace".into(), "team-a".into());
+        state.relations.push(r2);
+    }
+    state
+}
+
+fn median(mut times: Vec<Duration>) -> Duration {
+    times.sort();
+    times[times.len() / 2]
+}
+
+fn main() {
+    let runs: usize = std::env::var("BENCH_HOOK_RUNS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(RUNS);
+    let scenarios = [
+        ("config-changed", "leader, both relations", true, true),
+        ("config-changed", "non-leader, both relations", false, true),
+        ("config-changed", "leader, no relations", true, false),
+        ("update-status", "leader, both relations", true, true),
+        ("update-status", "non-leader, both relations", false, true),
+    ];
+    println!(
+        "| hook | unit | median wall time | hook-tool calls (besides juju-log) | juju-log calls | calls |"
+    );
+    println!("|---|---|---|---|---|---|");
+    for (hook, label, leader, relations) in scenarios {
+        let initial = state(leader, relations);
+        let mut unit = Unit::my_charm(&initial);
+        unit.env.push((
+            "RECONCILER_PEBBLE_SOCKET".into(),
+            "/nonexistent/{container}.socket".into(),
+        ));
+        let path = format!("hooks/{hook}");
+        // Warm up (page cache, dynamic loader).
+        for _ in 0..5 {
+            unit.set_state(&initial);
+            unit.dispatch(&path, &[]);
+        }
+        let mut times = Vec::with_capacity(runs);
+        let mut last = None;
+        for _ in 0..runs {
+            unit.set_state(&initial);
+            let run = unit.dispatch(&path, &[]);
+            assert_eq!(run.code, 0, "{}", run.stderr);
+            times.push(run.elapsed);
+            last = Some(run);
+        }
+        let run = last.expect("at least one run");
+        let mut tools: Vec<&str> = run.tools();
+        tools.dedup();
+        let counts: Vec<String> = {
+            let mut counts: Vec<(String, usize)> = Vec::new();
+            for tool in run.tools() {
+                match counts.iter_mut().find(|(t, _)| t == tool) {
+                    Some((_, n)) => *n += 1,
+                    None => counts.push((tool.to_owned(), 1)),
+                }
+            }
+            counts
+                .into_iter()
+                .map(|(t, n)| if n > 1 { format!("{t} x{n}") } else { t })
+                .collect()
+        };
+        println!(
+            "| {hook} | {label} | {:.2} ms | {} | {} | {} |",
+            median(times).as_secs_f64() * 1000.0,
+            run.tools().len(),
+            run.juju_log_calls(),
+            counts.join(", ")
+        );
+    }
+    println!();
+    println!("{runs} runs per row; my-charm built with the bench profile.");
+}
