@@ -663,10 +663,10 @@ fn logged_lines(fixture: Fixture) -> Vec<String> {
         .iter()
         .map(|r| {
             let mut line = format!("{} {}", r.level.as_str(), r.message);
-            if let Some(start) = line.find(" in ") {
-                if let Some(end) = line[start..].find(':') {
-                    line.replace_range(start..start + end, " in <t>");
-                }
+            if let Some(start) = line.find(" in ")
+                && let Some(end) = line[start..].find(':')
+            {
+                line.replace_range(start..start + end, " in <t>");
             }
             line
         })
