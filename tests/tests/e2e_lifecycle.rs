@@ -18,6 +18,9 @@ fn initial_state() -> SimState {
     state.config.insert("port".into(), 8080.into());
     state.config.insert("greeting".into(), "hello".into());
     state
+        .config
+        .insert("command".into(), "/usr/bin/my-workload".into());
+    state
 }
 
 fn env(pairs: &[(String, String)]) -> Vec<(&str, &str)> {
@@ -235,6 +238,37 @@ fn my_charm_lifecycle() {
     assert_eq!(
         run.tools().iter().filter(|t| **t == "status-set").count(),
         2
+    );
+
+    // config-changed: the operator points the workload at a command that exists in this
+    // container (here, the test machine). Pebble starts it, the workload goes Active, and
+    // relation_1 (which depends on it) runs and publishes the port on relation-1.
+    unit.update(|s| {
+        s.config.insert("command".into(), "sleep 300".into());
+    });
+    let run = unit.dispatch("hooks/config-changed", &[]);
+    assert_ok(&run);
+    let mut client = PebbleClient::new("workload", daemon.socket());
+    let plan = client.plan().expect("plan");
+    assert_eq!(
+        plan.services["workload"].command.as_deref(),
+        Some("sleep 300")
+    );
+    let services = client.services(&["workload"]).expect("services");
+    assert_eq!(
+        services[0].current,
+        reconciler_core::pebble::ServiceStatus::Active
+    );
+    let state = unit.state();
+    assert_eq!(state.unit_status.text(), "active");
+    assert_eq!(state.app_status, state.unit_status);
+    assert_eq!(state.relations[0].local_unit_data["port"], "8080");
+    assert!(
+        run.lines()
+            .iter()
+            .any(|l| l.starts_with("relation-set -r 1 --app")),
+        "{:#?}",
+        run.lines()
     );
 
     // relation-broken on relation-1: relation_1 is not configured for the broken relation.

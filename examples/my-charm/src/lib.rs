@@ -98,7 +98,7 @@ enum WorkloadState {
 
 /// The workload in the `workload` container, run by Pebble.
 ///
-/// Reads the `port` and `greeting` options, pushes the layer from [`PebbleWorkload::layer`]
+/// Reads the `port`, `greeting` and `command` options, pushes the layer from [`PebbleWorkload::layer`]
 /// and replans (which restarts the service when its definition changed).
 #[derive(Debug, Default)]
 pub struct PebbleWorkload {
@@ -106,17 +106,19 @@ pub struct PebbleWorkload {
 }
 
 impl PebbleWorkload {
-    /// The Pebble layer for a workload listening on `port` and answering `greeting`.
+    /// The Pebble layer for a workload run as `command`, listening on `port` and
+    /// answering `greeting` (both passed in its environment).
     ///
     /// ```
-    /// let layer = my_charm::PebbleWorkload::layer(8080, "hello");
+    /// let layer = my_charm::PebbleWorkload::layer(8080, "hello", "/usr/bin/my-workload");
     /// let service = &layer.services["workload"];
     /// assert_eq!(service.environment["PORT"], "8080");
+    /// assert_eq!(service.command.as_deref(), Some("/usr/bin/my-workload"));
     /// ```
-    pub fn layer(port: u16, greeting: &str) -> Layer {
+    pub fn layer(port: u16, greeting: &str, command: &str) -> Layer {
         let service = Service {
             summary: Some("the workload".into()),
-            command: Some("/usr/bin/my-workload".into()),
+            command: Some(command.to_owned()),
             startup: Some(Startup::Enabled),
             environment: [
                 ("PORT".to_owned(), port.to_string()),
@@ -141,8 +143,8 @@ impl PebbleWorkload {
     }
 }
 
-/// The `port` and `greeting` options, validated.
-fn workload_config(ctx: &mut Context<'_>) -> Result<(u16, String), ComponentError> {
+/// The `port`, `greeting` and `command` options, validated.
+fn workload_config(ctx: &mut Context<'_>) -> Result<(u16, String, String), ComponentError> {
     let config = ctx.backend().config()?;
     let port = match config.get("port") {
         None => return Err(ComponentError::blocked("config option port is not set")),
@@ -161,18 +163,26 @@ fn workload_config(ctx: &mut Context<'_>) -> Result<(u16, String), ComponentErro
         .and_then(|v| v.as_str())
         .unwrap_or("hello")
         .to_owned();
-    Ok((port, greeting))
+    let command = match config.get("command").and_then(|v| v.as_str()) {
+        Some(command) if !command.trim().is_empty() => command.to_owned(),
+        _ => return Err(ComponentError::blocked("config option command is empty")),
+    };
+    Ok((port, greeting, command))
 }
 
 impl Component for PebbleWorkload {
     fn configure_unit(&mut self, ctx: &mut Context<'_>, (): ()) -> Result<(), ComponentError> {
-        let (port, greeting) = workload_config(ctx)?;
+        let (port, greeting, command) = workload_config(ctx)?;
         let pebble = ctx.backend().pebble(CONTAINER)?;
         if !pebble.can_connect() {
             self.state = Some(WorkloadState::NoPebble);
             return Ok(());
         }
-        pebble.add_layer(SERVICE, &PebbleWorkload::layer(port, &greeting), true)?;
+        pebble.add_layer(
+            SERVICE,
+            &PebbleWorkload::layer(port, &greeting, &command),
+            true,
+        )?;
         pebble.replan()?;
         let current = pebble
             .services(&[SERVICE])?

@@ -381,7 +381,20 @@ impl PebbleDaemon {
 }
 
 impl Drop for PebbleDaemon {
+    /// Asks Pebble to shut down (SIGTERM: it stops its services first, so no workload
+    /// process outlives the test), then kills it if it has not exited within 10 s.
     fn drop(&mut self) {
+        let _ = Command::new("kill")
+            .arg("-TERM")
+            .arg(self.child.id().to_string())
+            .status();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
