@@ -23,6 +23,10 @@ fn state(leader: bool, relations: bool) -> SimState {
         ..SimState::default()
     };
     state.config.insert("port".into(), 8080.into());
+    // config-get reports defaults too, as Juju does.
+    state
+        .config
+        .insert("command".into(), "/usr/bin/my-workload".into());
     state.config.insert("greeting".into(), "hello".into());
     if relations {
         state

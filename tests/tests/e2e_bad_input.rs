@@ -14,6 +14,10 @@ fn state() -> SimState {
         ..SimState::default()
     };
     state.config.insert("port".into(), 8080.into());
+    // config-get reports defaults too, as Juju does.
+    state
+        .config
+        .insert("command".into(), "/usr/bin/my-workload".into());
     state
         .relations
         .push(relation(2, "relation-2", "consumer", &["consumer/0"]));
