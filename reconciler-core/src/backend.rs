@@ -305,6 +305,34 @@ pub trait Backend {
     fn pebble(&mut self, container: &str) -> Result<&mut dyn Pebble, BackendError>;
 }
 
+/// Applies `relation-set` changes to a databag as Juju does: an empty value deletes the
+/// key, any other value sets it, keys not named are left alone.
+pub fn apply_databag_changes(bag: &mut Databag, changes: &Databag) {
+    for (key, value) in changes {
+        if value.is_empty() {
+            bag.remove(key);
+        } else {
+            bag.insert(key.clone(), value.clone());
+        }
+    }
+}
+
+/// Refuses a status `status-set` would reject (only active, blocked, waiting and
+/// maintenance are settable).
+pub fn check_settable(status: &Status) -> Result<(), BackendError> {
+    if status.kind.is_settable() {
+        Ok(())
+    } else {
+        Err(BackendError::refused(
+            "status-set",
+            format!(
+                "invalid status {:?}; expected one of active, blocked, waiting, maintenance",
+                status.kind.as_str()
+            ),
+        ))
+    }
+}
+
 /// A failed backend operation: which operation, and why.
 #[derive(Debug, thiserror::Error)]
 pub enum BackendError {

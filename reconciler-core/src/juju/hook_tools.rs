@@ -285,27 +285,13 @@ impl Backend for HookToolBackend {
             Scope::App => Member::App(self.app_name().to_owned()),
         };
         if let Some(bag) = self.databags.get_mut(&(relation, member)) {
-            for (key, value) in changes {
-                if value.is_empty() {
-                    bag.remove(key);
-                } else {
-                    bag.insert(key.clone(), value.clone());
-                }
-            }
+            crate::backend::apply_databag_changes(bag, changes);
         }
         Ok(())
     }
 
     fn status_set(&mut self, target: StatusTarget, status: &Status) -> Result<(), BackendError> {
-        if !status.kind.is_settable() {
-            return Err(BackendError::refused(
-                "status-set",
-                format!(
-                    "invalid status {:?}; expected one of active, blocked, waiting, maintenance",
-                    status.kind.as_str()
-                ),
-            ));
-        }
+        crate::backend::check_settable(status)?;
         let application = match target {
             Scope::Unit => "--application=False",
             Scope::App => "--application=True",

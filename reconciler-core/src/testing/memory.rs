@@ -170,26 +170,12 @@ impl Backend for MemoryBackend {
             Scope::Unit => &mut relation.local_unit_data,
             Scope::App => &mut relation.local_app_data,
         };
-        for (key, value) in changes {
-            if value.is_empty() {
-                bag.remove(key);
-            } else {
-                bag.insert(key.clone(), value.clone());
-            }
-        }
+        crate::backend::apply_databag_changes(bag, changes);
         Ok(())
     }
 
     fn status_set(&mut self, target: StatusTarget, status: &Status) -> Result<(), BackendError> {
-        if !status.kind.is_settable() {
-            return Err(BackendError::refused(
-                "status-set",
-                format!(
-                    "invalid status {:?}; expected one of active, blocked, waiting, maintenance",
-                    status.kind.as_str()
-                ),
-            ));
-        }
+        crate::backend::check_settable(status)?;
         if target == Scope::App {
             self.require_leader("status-set --application", "set the application status")?;
             self.state.app_status = status.clone();
