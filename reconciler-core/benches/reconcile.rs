@@ -28,11 +28,8 @@ use std::hint::black_box;
 use std::time::Duration;
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
-use reconciler_core::pebble::Pebble;
-use reconciler_core::{
-    Backend, BackendError, Component, Config, Context, Databag, DynamicCharm, Event, GraphBuilder,
-    JsonMap, LogLevel, Member, Port, RelationId, Scope, Status, StatusTarget,
-};
+use reconciler_core::testing::{MemoryBackend, State};
+use reconciler_core::{Component, Context, DynamicCharm, Event, GraphBuilder, Status};
 
 /// A component with nothing to do: the executor's overhead is all that is left.
 struct Trivial;
@@ -40,57 +37,6 @@ struct Trivial;
 impl Component for Trivial {
     fn status(&self, _: &mut Context<'_>) -> Status {
         Status::active()
-    }
-}
-
-/// A backend that only knows it leads (so the leader phase runs); trivial components call
-/// no hook tool, so every other method just fails.
-struct Leader;
-
-/// Implements the listed `Backend` methods as failures naming the hook tool.
-macro_rules! refuse {
-    ($($name:ident(&mut self $(, $arg:ident: $ty:ty)*) -> $ret:ty;)*) => {
-        $(fn $name(&mut self $(, $arg: $ty)*) -> $ret {
-            Err(BackendError::failed(stringify!($name), "not available in this benchmark"))
-        })*
-    };
-}
-
-impl Backend for Leader {
-    fn unit_name(&self) -> &str {
-        "bench/0"
-    }
-
-    fn model_name(&self) -> &str {
-        "bench"
-    }
-
-    fn is_leader(&mut self) -> Result<bool, BackendError> {
-        Ok(true)
-    }
-
-    refuse! {
-        config(&mut self) -> Result<&Config, BackendError>;
-        relation_ids(&mut self, _e: &str) -> Result<Vec<RelationId>, BackendError>;
-        relation_units(&mut self, _r: RelationId) -> Result<Vec<String>, BackendError>;
-        relation_remote_app(&mut self, _r: RelationId) -> Result<Option<String>, BackendError>;
-        relation_get(&mut self, _r: RelationId, _m: &Member) -> Result<Databag, BackendError>;
-        relation_set(&mut self, _r: RelationId, _s: Scope, _c: &Databag) -> Result<(), BackendError>;
-        status_set(&mut self, _t: StatusTarget, _s: &Status) -> Result<(), BackendError>;
-        status_get(&mut self, _t: StatusTarget) -> Result<Status, BackendError>;
-        log(&mut self, _l: LogLevel, _m: &str) -> Result<(), BackendError>;
-        application_version_set(&mut self, _v: &str) -> Result<(), BackendError>;
-        action_params(&mut self) -> Result<JsonMap, BackendError>;
-        action_set(&mut self, _r: &JsonMap) -> Result<(), BackendError>;
-        action_fail(&mut self, _m: &str) -> Result<(), BackendError>;
-        action_log(&mut self, _m: &str) -> Result<(), BackendError>;
-        open_port(&mut self, _p: Port) -> Result<(), BackendError>;
-        close_port(&mut self, _p: Port) -> Result<(), BackendError>;
-        opened_ports(&mut self) -> Result<Vec<Port>, BackendError>;
-        state_get(&mut self, _k: &str) -> Result<Option<String>, BackendError>;
-        state_set(&mut self, _k: &str, _v: &str) -> Result<(), BackendError>;
-        state_delete(&mut self, _k: &str) -> Result<(), BackendError>;
-        pebble(&mut self, _c: &str) -> Result<&mut dyn Pebble, BackendError>;
     }
 }
 
@@ -140,18 +86,27 @@ impl Shape {
     }
 }
 
-fn reconcile_once(charm: &mut DynamicCharm) -> reconciler_core::Report {
-    let mut backend = Leader;
+/// The in-memory model as the leader (so the leader phase runs), built once per size
+/// outside the timed loop; trivial components call no backend method beyond leadership.
+fn leader_backend() -> MemoryBackend {
+    MemoryBackend::new(State::default().with_leader(true))
+}
+
+fn reconcile_once(
+    charm: &mut DynamicCharm,
+    backend: &mut MemoryBackend,
+) -> reconciler_core::Report {
     let event = Event::ConfigChanged;
-    reconciler_core::reconcile(charm, &mut Context::new(&mut backend, &event))
+    reconciler_core::reconcile(charm, &mut Context::new(backend, &event))
 }
 
 fn bench_shape(c: &mut Criterion, shape: Shape, sizes: &[usize]) {
     let mut group = c.benchmark_group(format!("reconcile/{}", shape.label()));
     for &count in sizes {
         let mut charm = shape.build(count);
+        let mut backend = leader_backend();
         // Check once, untimed, that the bench measures what it claims: everything ran.
-        let report = reconcile_once(&mut charm);
+        let report = reconcile_once(&mut charm, &mut backend);
         assert_eq!(report.executed.len(), count);
         assert_eq!(report.unit_status, Status::active());
 
@@ -169,7 +124,7 @@ fn bench_shape(c: &mut Criterion, shape: Shape, sizes: &[usize]) {
         group.warm_up_time(Duration::from_secs(1));
         group.throughput(Throughput::Elements(count as u64));
         group.bench_with_input(BenchmarkId::from_parameter(count), &count, |b, _| {
-            b.iter(|| black_box(reconcile_once(&mut charm)));
+            b.iter(|| black_box(reconcile_once(&mut charm, &mut backend)));
         });
     }
     group.finish();
