@@ -132,7 +132,7 @@ pub fn run_with<C: Charm>(tools: HookTools, stderr_logged: bool) -> HookOutcome 
             outcome.report = Some(report);
         }
         Err(payload) => {
-            let message = panic_text(payload);
+            let message = crate::executor::panic_message(payload);
             let text = format!("the charm panicked handling {event}: {message}");
             error!("{text}");
             if !stderr_logged {
@@ -173,15 +173,4 @@ pub fn run_with<C: Charm>(tools: HookTools, stderr_logged: bool) -> HookOutcome 
         );
     }
     outcome
-}
-
-/// The text of a panic payload (`panic!("...")` gives a `&str` or a `String`).
-fn panic_text(payload: Box<dyn std::any::Any + Send>) -> String {
-    match payload.downcast::<String>() {
-        Ok(message) => *message,
-        Err(payload) => match payload.downcast::<&'static str>() {
-            Ok(message) => (*message).to_owned(),
-            Err(_) => "a panic with a non-text payload".to_owned(),
-        },
-    }
 }
