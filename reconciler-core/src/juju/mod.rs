@@ -1,5 +1,5 @@
 //! Running under Juju: the hook environment, the hook-tool backend, Pebble over its
-//! socket, logging to `juju-log`, and the entry point [`run`].
+//! socket, logging to `juju-log`, and the entry point [`run()`](run()).
 //!
 //! A charm's `main` is one line:
 //!
