@@ -126,6 +126,12 @@ const STEPS: &[Step] = &[
         expect: StatusKind::Active,
     },
     Step {
+        what: "the operator runs the restart action (the status is left as it was)",
+        prepare: keep,
+        event: || Event::action(my_charm::RESTART_ACTION),
+        expect: StatusKind::Active,
+    },
+    Step {
         what: "consumer is removed from relation-2",
         prepare: keep,
         event: || Event::relation_broken(&relation_2()),
@@ -203,6 +209,16 @@ fn main() -> ExitCode {
             }
         };
         print!("{out}");
+        if let Some(action) = &out.action {
+            println!(
+                "action results: {}",
+                serde_json::Value::Object(action.results.clone())
+            );
+            if let Some(failure) = &action.failure {
+                println!("ACTION FAILED: {failure}");
+                failed = true;
+            }
+        }
         let resources = recorded_resources(out.state.stored.get(RESOURCES_KEY));
         println!(
             "recorded Kubernetes resources (stand-in): {}",

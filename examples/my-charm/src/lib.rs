@@ -22,6 +22,14 @@
 //! whose Pebble is not up yet does not hold them back: they are still configured, and only
 //! `relation_1` waits.
 //!
+//! # Actions
+//!
+//! - `restart` ([`RESTART_ACTION`], declared in `charmcraft.yaml`): restarts the `workload`
+//!   service through Pebble and sets the result `restarted=workload`. When Pebble cannot
+//!   be reached (or refuses the restart), the action fails with `action-fail` and a message
+//!   saying why (`cannot restart service workload: ...`); the unit status is left as it
+//!   was, as for every event handled by [`Charm::handle_other`].
+//!
 //! `tests/scenarios.rs` tests it with the in-memory harness; `examples/lifecycle.rs`
 //! drives it through a whole lifecycle.
 
@@ -43,6 +51,8 @@ pub const RELATION_1: &str = "relation-1";
 pub const RELATION_2: &str = "relation-2";
 /// The charm-state key under which [`KubernetesResources`] records what it would create.
 pub const RESOURCES_KEY: &str = "kubernetes-resources";
+/// The action that restarts the workload service.
+pub const RESTART_ACTION: &str = "restart";
 
 /// The charm: four components, in the shape of the seed document.
 #[derive(CharmReconciler, Debug, Default)]
@@ -65,6 +75,41 @@ impl Charm for MyCharm {
     fn new() -> MyCharm {
         MyCharm::default()
     }
+
+    /// The `restart` action (see [`restart_workload`]); every other event no component
+    /// observes is ignored.
+    fn handle_other(&mut self, ctx: &mut Context<'_>) -> Result<bool, ComponentError> {
+        match ctx.event() {
+            Event::Action { name, .. } if name == RESTART_ACTION => {
+                restart_workload(ctx)?;
+                Ok(true)
+            }
+            _ => Ok(false),
+        }
+    }
+}
+
+/// The `restart` action: restarts the [`SERVICE`] service in the [`CONTAINER`] container
+/// through Pebble, then sets the action result `restarted` to the service's name.
+///
+/// A Pebble error (Pebble unreachable, the service not in its plan) comes back as
+/// `cannot restart service workload: <cause>`, and an `action-set` failure as the hook
+/// tool's error; the runtime reports either with `action-fail`.
+pub fn restart_workload(ctx: &mut Context<'_>) -> Result<(), ComponentError> {
+    let restarted = ctx
+        .backend()
+        .pebble(CONTAINER)
+        .and_then(|pebble| pebble.restart(&[SERVICE]));
+    if let Err(e) = restarted {
+        return Err(
+            ComponentError::new(format!("cannot restart service {SERVICE}")).with_source(e),
+        );
+    }
+    tracing::info!("restarted service {SERVICE} in container {CONTAINER}");
+    let mut results = serde_json::Map::new();
+    results.insert("restarted".into(), SERVICE.into());
+    ctx.backend().action_set(&results)?;
+    Ok(())
 }
 
 /// The relations on `endpoint`, without the one being broken by the current event (during

@@ -1,7 +1,8 @@
 //! my-charm's behaviour, event by event, on the in-memory harness: the scenarios of the
-//! seed document, leadership, relation data, relation-broken, remove and update-status.
+//! seed document, leadership, relation data, relation-broken, remove, update-status and the
+//! `restart` action.
 
-use my_charm::{MyCharm, RESOURCES_KEY, ResourceSpec, recorded_resources};
+use my_charm::{MyCharm, RESOURCES_KEY, RESTART_ACTION, ResourceSpec, recorded_resources};
 use reconciler_core::backend::ConfigValue;
 use reconciler_core::pebble::ServiceStatus;
 use reconciler_core::testing::{
@@ -323,6 +324,64 @@ fn update_status_reconciles_and_notices_a_stopped_service() {
         out.state.containers["workload"].service_status("workload"),
         Some(ServiceStatus::Active)
     );
+}
+
+#[test]
+fn restart_action_restarts_the_service_and_sets_a_result() {
+    // A reconcile puts the layer in place; then the service stops between hooks.
+    let mut state = run(Event::ConfigChanged, full_state(true)).state;
+    state
+        .containers
+        .get_mut("workload")
+        .unwrap()
+        .services
+        .insert("workload".into(), ServiceStatus::Inactive);
+    let before = state.unit_status.clone();
+    let out = harness()
+        .run_action::<MyCharm>(RESTART_ACTION, Default::default(), state)
+        .expect("consistent");
+    assert_eq!(out.hook.handling, Handling::Handled(Ok(())));
+    let action = out.action.as_ref().expect("an action ran");
+    assert_eq!(action.failure, None);
+    assert_eq!(
+        action.results,
+        serde_json::json!({"restarted": "workload"})
+            .as_object()
+            .unwrap()
+            .clone()
+    );
+    assert_eq!(
+        out.state.containers["workload"].service_status("workload"),
+        Some(ServiceStatus::Active)
+    );
+    // An action is not a reconcile: no component ran and the status is left alone.
+    assert!(out.statuses_set.is_empty());
+    assert_eq!(out.unit_status, before);
+    assert!(out.logged("restarted service workload"), "{:#?}", out.logs);
+}
+
+#[test]
+fn restart_action_fails_when_pebble_is_unreachable() {
+    let state = full_state(true).with_container(Container::new("workload").unreachable());
+    let out = harness()
+        .run_action::<MyCharm>(RESTART_ACTION, Default::default(), state)
+        .expect("consistent");
+    let expected = "cannot restart service workload: pebble restart in container \"workload\": \
+                    cannot connect to Pebble (socket not answering)";
+    assert_eq!(out.hook.handling, Handling::Handled(Err(expected.into())));
+    let action = out.action.as_ref().expect("an action ran");
+    assert_eq!(action.failure.as_deref(), Some(expected));
+    assert!(action.results.is_empty(), "{:?}", action.results);
+    assert!(out.statuses_set.is_empty(), "{:?}", out.statuses_set);
+}
+
+#[test]
+fn undeclared_action_is_refused() {
+    let err = harness()
+        .run_action::<MyCharm>("backup", Default::default(), full_state(true))
+        .unwrap_err();
+    assert!(matches!(err, Inconsistency::UnknownAction { .. }), "{err}");
+    assert!(err.to_string().contains("(declared: \"restart\")"), "{err}");
 }
 
 #[test]
