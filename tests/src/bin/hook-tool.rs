@@ -271,6 +271,16 @@ fn read_stdin_map(flags: &Flags) -> Result<Bag, Fail> {
         .collect()
 }
 
+/// Result keys Juju keeps for itself (`action-set` refuses them at any depth).
+const RESERVED_ACTION_KEYS: &[&str] = &["stdout", "stdout-encoding", "stderr", "stderr-encoding"];
+
+/// One dot-separated part of an `action-set` key, as Juju checks it:
+/// `^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$`.
+fn valid_action_key(part: &str) -> bool {
+    let alnum = |c: char| c.is_ascii_lowercase() || c.is_ascii_digit();
+    part.starts_with(alnum) && part.ends_with(alnum) && part.chars().all(|c| alnum(c) || c == '-')
+}
+
 fn handle(tool: &str, args: &[String], state: &mut SimState) -> Outcome {
     match tool {
         "is-leader" => {
@@ -465,27 +475,34 @@ fn handle(tool: &str, args: &[String], state: &mut SimState) -> Outcome {
             json(&action.params)
         }
         "action-set" => {
+            // As Juju's action-set: every argument is checked (Init) before any is set or
+            // the action is looked at (Run), so a bad argument is exit 2 and sets nothing.
             let flags = Flags::parse(args, &[], &[])?;
-            flags.positional_count(tool, 1..=usize::MAX)?;
+            let mut pairs = Vec::new();
+            for pair in &flags.positional {
+                let (key, value) = pair.split_once('=').ok_or_else(|| {
+                    usage(format!(
+                        "argument {pair:?} must be of the form key...=value"
+                    ))
+                })?;
+                let parts: Vec<&str> = key.split('.').collect();
+                for part in &parts {
+                    if !valid_action_key(part) {
+                        return Err(usage(format!(
+                            "key {part:?} must start and end with lowercase alphanumeric, and contain only lowercase alphanumeric and hyphens"
+                        )));
+                    }
+                    if RESERVED_ACTION_KEYS.contains(part) {
+                        return Err(usage(format!("cannot set reserved action key {part:?}")));
+                    }
+                }
+                pairs.push((parts, value));
+            }
             let action = state
                 .action
                 .as_mut()
                 .ok_or_else(|| refuse("not running an action"))?;
-            for pair in &flags.positional {
-                let (key, value) = pair
-                    .split_once('=')
-                    .ok_or_else(|| usage(format!("argument {pair:?} must be <key>=<value>")))?;
-                let parts: Vec<&str> = key.split('.').collect();
-                if parts.iter().any(|p| {
-                    p.is_empty()
-                        || !p
-                            .chars()
-                            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
-                }) {
-                    return Err(usage(format!(
-                        "key {key:?} must start and end with lowercase alphanumeric, and contain only lowercase alphanumeric, hyphens and periods"
-                    )));
-                }
+            for (parts, value) in pairs {
                 let mut map = &mut action.results;
                 for part in &parts[..parts.len() - 1] {
                     let entry = map
@@ -503,18 +520,36 @@ fn handle(tool: &str, args: &[String], state: &mut SimState) -> Outcome {
             }
             Ok(Vec::new())
         }
-        "action-fail" | "action-log" => {
+        "action-fail" => {
+            // Juju's action-fail takes at most one argument, and has a default message.
             let flags = Flags::parse(args, &[], &[])?;
+            if flags.positional.len() > 1 {
+                return Err(usage(format!(
+                    "unrecognized args: {:?}",
+                    &flags.positional[1..]
+                )));
+            }
+            let message = flags.positional.first().cloned().unwrap_or_else(|| {
+                "action failed without reason given, check action for errors".to_owned()
+            });
+            let action = state
+                .action
+                .as_mut()
+                .ok_or_else(|| refuse("not running an action"))?;
+            action.failed = Some(message);
+            Ok(Vec::new())
+        }
+        "action-log" => {
+            let flags = Flags::parse(args, &[], &[])?;
+            if flags.positional.is_empty() {
+                return Err(usage("no message specified"));
+            }
             let message = flags.positional.join(" ");
             let action = state
                 .action
                 .as_mut()
                 .ok_or_else(|| refuse("not running an action"))?;
-            if tool == "action-fail" {
-                action.failed = Some(message);
-            } else {
-                action.logs.push(message);
-            }
+            action.logs.push(message);
             Ok(Vec::new())
         }
         "state-get" => {

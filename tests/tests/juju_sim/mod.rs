@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 pub mod state;
 
 #[allow(unused_imports)]
-pub use state::{Fault, SimRelation, SimState, SimStatus};
+pub use state::{Fault, SimAction, SimRelation, SimState, SimStatus};
 
 /// The tool names the stand-in is installed as.
 pub const TOOLS: &[&str] = &[
@@ -190,6 +190,16 @@ impl Unit {
         Unit::new(
             my_charm_binary(),
             &workspace().join("examples/my-charm"),
+            state,
+        )
+    }
+
+    /// A unit of the test charm `tests/charms/panicky` (binary `src/bin/panicky-charm.rs`,
+    /// built by Cargo with the tests): it panics on demand and declares storage.
+    pub fn panicky(state: &SimState) -> Unit {
+        Unit::new(
+            Path::new(env!("CARGO_BIN_EXE_panicky-charm")),
+            &workspace().join("tests/charms/panicky"),
             state,
         )
     }

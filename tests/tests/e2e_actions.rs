@@ -1,0 +1,301 @@
+//! End to end: actions through the real binary, with the stand-in hook tools. my-charm's
+//! `restart` action against a real Pebble daemon (success) and with no Pebble (failure,
+//! reported with `action-fail`); the test charm's `echo` action for `action-get`; and the
+//! stand-in's `action-*` tools held to Juju's command lines (`action-set key=value`,
+//! nested keys with dots).
+
+mod juju_sim;
+
+use std::path::Path;
+use std::process::Command;
+
+use reconciler_core::juju::PebbleClient;
+use reconciler_core::pebble::{Pebble, ServiceStatus};
+use serde_json::json;
+
+use juju_sim::{PebbleDaemon, Run, SimAction, SimState, TempDir, Unit, pebble_binary};
+
+const UUID: &str = "7f4b6d1e-0000-4000-8000-000000000002";
+
+fn my_charm_state() -> SimState {
+    let mut state = SimState {
+        unit: "my-charm/0".into(),
+        leader: false,
+        ..SimState::default()
+    };
+    state.config.insert("port".into(), 8080.into());
+    state.config.insert("greeting".into(), "hello".into());
+    // A command the test machine has, so that Pebble can run the service.
+    state.config.insert("command".into(), "sleep 300".into());
+    state
+}
+
+/// Juju runs the action `name` with `params`: `SimState.action` is set, and `dispatch`
+/// runs with `JUJU_DISPATCH_PATH=actions/<name>`, `JUJU_ACTION_NAME` and
+/// `JUJU_ACTION_UUID`.
+fn run_action(unit: &Unit, name: &str, params: serde_json::Value) -> Run {
+    unit.update(|s| {
+        s.action = Some(SimAction {
+            params: params.as_object().cloned().unwrap_or_default(),
+            ..SimAction::default()
+        });
+    });
+    unit.dispatch(
+        &format!("actions/{name}"),
+        &[("JUJU_ACTION_NAME", name), ("JUJU_ACTION_UUID", UUID)],
+    )
+}
+
+/// The calls besides `juju-log`, as command lines.
+fn tool_lines(run: &Run) -> Vec<String> {
+    run.lines()
+        .into_iter()
+        .filter(|l| !l.starts_with("juju-log"))
+        .collect()
+}
+
+#[track_caller]
+fn exit_0_no_panic(run: &Run) {
+    assert_eq!(
+        run.code,
+        0,
+        "exit code; stderr:\n{}\ncalls: {:#?}",
+        run.stderr,
+        run.lines()
+    );
+    assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
+}
+
+#[test]
+fn restart_action_restarts_the_service_in_the_real_pebble() {
+    let Some(pebble) = pebble_binary() else {
+        panic!("the pebble binary is needed (.ci/run installs it into $HOME/go/bin)");
+    };
+    let mut unit = Unit::my_charm(&my_charm_state());
+    let pebble_dir = unit.scratch("workload");
+    let template = pebble_dir
+        .parent()
+        .unwrap()
+        .join("{container}/.pebble.socket");
+    unit.env.push((
+        "RECONCILER_PEBBLE_SOCKET".into(),
+        template.display().to_string(),
+    ));
+    let daemon = PebbleDaemon::start(&pebble, &pebble_dir);
+
+    // pebble-ready puts the layer in place and starts the service.
+    let run = unit.dispatch(
+        "hooks/workload-pebble-ready",
+        &[("JUJU_WORKLOAD_NAME", "workload")],
+    );
+    exit_0_no_panic(&run);
+    let mut client = PebbleClient::new("workload", daemon.socket());
+    assert_eq!(
+        client.services(&["workload"]).expect("services")[0].current,
+        ServiceStatus::Active
+    );
+    let status_before = unit.state().unit_status;
+
+    let run = run_action(&unit, "restart", json!({}));
+    exit_0_no_panic(&run);
+    // The action reads no parameters, sets its result, and sets no status.
+    assert_eq!(tool_lines(&run), ["action-set restarted=workload"]);
+    let state = unit.state();
+    let action = state.action.as_ref().expect("the action");
+    assert_eq!(action.failed, None);
+    assert_eq!(json!(action.results), json!({"restarted": "workload"}));
+    assert_eq!(state.unit_status, status_before);
+    assert!(
+        state.juju_log.iter().any(|l| l
+            .message
+            .contains("restarted service workload in container workload")),
+        "{:#?}",
+        state.juju_log
+    );
+
+    // Pebble did restart it: a done "Restart" change, and the service runs.
+    let changes = Command::new(&pebble)
+        .arg("changes")
+        .env("PEBBLE", &pebble_dir)
+        .output()
+        .expect("pebble changes");
+    let changes = String::from_utf8_lossy(&changes.stdout);
+    assert!(
+        changes
+            .lines()
+            .any(|l| l.contains("Done") && l.contains("Restart service \"workload\"")),
+        "{changes}"
+    );
+    assert_eq!(
+        client.services(&["workload"]).expect("services")[0].current,
+        ServiceStatus::Active
+    );
+    drop(daemon);
+}
+
+#[test]
+fn restart_action_without_pebble_fails_with_the_reason() {
+    let mut unit = Unit::my_charm(&my_charm_state());
+    unit.env.push((
+        "RECONCILER_PEBBLE_SOCKET".into(),
+        "/nonexistent/{container}.socket".into(),
+    ));
+    let run = run_action(&unit, "restart", json!({}));
+    exit_0_no_panic(&run);
+    let lines = tool_lines(&run);
+    assert_eq!(lines.len(), 1, "{lines:#?}");
+    let prefix = "action-fail -- cannot restart service workload: ";
+    assert!(lines[0].starts_with(prefix), "{lines:#?}");
+    assert!(
+        lines[0].contains("/nonexistent/workload.socket"),
+        "{lines:#?}"
+    );
+    let message = &lines[0]["action-fail -- ".len()..];
+
+    let state = unit.state();
+    let action = state.action.as_ref().expect("the action");
+    assert_eq!(action.failed.as_deref(), Some(message));
+    assert!(action.results.is_empty());
+    assert_eq!(state.unit_status.status, "unknown", "no status-set");
+    assert!(
+        state.juju_log.iter().any(|l| l.level == "ERROR"
+            && l.message == format!("handling action restart failed: {message}")),
+        "{:#?}",
+        state.juju_log
+    );
+}
+
+#[test]
+fn action_parameters_come_from_action_get() {
+    let unit = Unit::panicky(&SimState {
+        unit: "panicky/0".into(),
+        ..SimState::default()
+    });
+    let run = run_action(&unit, "echo", json!({"text": "hello world=1"}));
+    exit_0_no_panic(&run);
+    assert_eq!(
+        tool_lines(&run),
+        ["action-get --format=json", "action-set echo=hello world=1"]
+    );
+    let action = unit.state().action.expect("the action");
+    assert_eq!(json!(action.results), json!({"echo": "hello world=1"}));
+    assert_eq!(action.failed, None);
+}
+
+/// Runs the stand-in tool `tool` with `args` against `state`; returns the exit code, the
+/// stderr and the state after.
+fn stand_in(dir: &Path, state: &SimState, tool: &str, args: &[&str]) -> (i32, String, SimState) {
+    let link = dir.join(tool);
+    if !link.exists() {
+        std::os::unix::fs::symlink(env!("CARGO_BIN_EXE_hook-tool"), &link).unwrap();
+    }
+    let state_path = dir.join("state.json");
+    std::fs::write(&state_path, serde_json::to_vec(state).unwrap()).unwrap();
+    let output = Command::new(&link)
+        .args(args)
+        .env("HOOK_TOOLS_STATE", &state_path)
+        .output()
+        .expect("the stand-in runs");
+    let after = serde_json::from_slice(&std::fs::read(&state_path).unwrap()).unwrap();
+    (
+        output.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+        after,
+    )
+}
+
+#[test]
+fn stand_in_action_tools_follow_juju() {
+    let dir = TempDir::new("action-tools");
+    let running = SimState {
+        unit: "app/0".into(),
+        action: Some(SimAction::default()),
+        ..SimState::default()
+    };
+    let results = |state: &SimState| json!(state.action.as_ref().unwrap().results);
+
+    // Nested keys with dots, later values winning, `=` kept in values, empty values allowed
+    // (the example of Juju's `action-set --help`).
+    let mut state = running.clone();
+    for arg in [
+        "outfile.size=10G",
+        "foo.bar=2",
+        "foo.baz.val=3",
+        "foo.bar.zab=4",
+        "foo.baz=1",
+    ] {
+        let (code, stderr, after) = stand_in(dir.path(), &state, "action-set", &[arg]);
+        assert_eq!(code, 0, "{arg}: {stderr}");
+        state = after;
+    }
+    assert_eq!(
+        results(&state),
+        json!({"outfile": {"size": "10G"}, "foo": {"bar": {"zab": "4"}, "baz": "1"}})
+    );
+    let (code, _, after) = stand_in(
+        dir.path(),
+        &running,
+        "action-set",
+        &["a=b=c", "e=", "x-1.y0=z"],
+    );
+    assert_eq!(code, 0);
+    assert_eq!(
+        results(&after),
+        json!({"a": "b=c", "e": "", "x-1": {"y0": "z"}})
+    );
+
+    // Refused, exit 2, with Juju's message, and nothing set.
+    for (arg, message) in [
+        (
+            "noequals",
+            "argument \"noequals\" must be of the form key...=value",
+        ),
+        (
+            "Foo=1",
+            "key \"Foo\" must start and end with lowercase alphanumeric",
+        ),
+        ("foo-=1", "key \"foo-\" must start and end"),
+        ("foo..bar=1", "key \"\" must start and end"),
+        ("stdout=1", "cannot set reserved action key \"stdout\""),
+        (
+            "a.stderr-encoding=1",
+            "cannot set reserved action key \"stderr-encoding\"",
+        ),
+    ] {
+        let (code, stderr, after) = stand_in(dir.path(), &running, "action-set", &["ok=1", arg]);
+        assert_eq!(code, 2, "{arg}: {stderr}");
+        assert!(stderr.contains(message), "{arg}: {stderr}");
+        assert_eq!(results(&after), json!({}), "{arg}");
+    }
+
+    // action-fail: one message, or Juju's default; more is an error.
+    let (code, _, after) = stand_in(dir.path(), &running, "action-fail", &["--", "it broke"]);
+    assert_eq!(code, 0);
+    assert_eq!(after.action.unwrap().failed.as_deref(), Some("it broke"));
+    let (code, _, after) = stand_in(dir.path(), &running, "action-fail", &[]);
+    assert_eq!(code, 0);
+    assert_eq!(
+        after.action.unwrap().failed.as_deref(),
+        Some("action failed without reason given, check action for errors")
+    );
+    let (code, stderr, after) = stand_in(dir.path(), &running, "action-fail", &["a", "b"]);
+    assert_eq!(code, 2);
+    assert!(stderr.contains("unrecognized args: [\"b\"]"), "{stderr}");
+    assert_eq!(after.action.unwrap().failed, None);
+
+    // Outside an action, every action tool fails (exit 1).
+    let idle = SimState {
+        action: None,
+        ..running.clone()
+    };
+    for (tool, args) in [
+        ("action-get", &["--format=json"][..]),
+        ("action-set", &["a=1"][..]),
+        ("action-fail", &["--", "x"][..]),
+        ("action-log", &["--", "x"][..]),
+    ] {
+        let (code, stderr, _) = stand_in(dir.path(), &idle, tool, args);
+        assert_eq!(code, 1, "{tool}: {stderr}");
+        assert!(stderr.contains("not running an action"), "{tool}: {stderr}");
+    }
+}
