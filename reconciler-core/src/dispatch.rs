@@ -61,7 +61,9 @@ pub trait Charm: CharmReconciler + Sized {
     /// events no component observes. The default logs that the event is ignored.
     ///
     /// Returns `Ok(true)` if the charm handled the event, `Ok(false)` if it ignored it.
-    /// An error of an action is reported with `action-fail`.
+    /// An error of an action is reported with `action-fail`, and so is an action left
+    /// unhandled (`Ok(false)`): Juju only runs declared actions, so that is a missing
+    /// handler.
     fn handle_other(&mut self, ctx: &mut Context<'_>) -> Result<bool, ComponentError> {
         let _ = ctx;
         Ok(false)
@@ -137,6 +139,17 @@ pub fn handle_event<C: Charm>(charm: &mut C, ctx: &mut Context<'_>) -> HookRepor
         let _span = info_span!("handle", event = %event).entered();
         match charm.handle_other(ctx) {
             Ok(true) => Handling::Handled(Ok(())),
+            // Juju only runs actions the charm declares, so an unhandled one is a
+            // forgotten handler: fail the action so the operator sees it, rather than
+            // reporting success with no results.
+            Ok(false) if matches!(event, Event::Action { .. }) => {
+                let text = format!("this charm declares {event} but does not handle it");
+                error!("{text}");
+                if let Err(fail) = ctx.backend().action_fail(&text) {
+                    error!("action-fail failed: {fail}");
+                }
+                Handling::Handled(Err(text))
+            }
             Ok(false) => {
                 info!("no component or handler observes {event}; ignored");
                 Handling::Ignored
@@ -359,5 +372,39 @@ mod tests {
         );
         let (report, _) = run(&mut TwoParts::new(), action("backup"), true);
         assert_eq!(report.handling, Handling::Handled(Ok(())));
+    }
+
+    #[test]
+    fn unhandled_action_fails() {
+        struct Silent;
+        impl Component for Silent {
+            fn status(&self, _: &mut Context<'_>) -> Status {
+                Status::active()
+            }
+        }
+        #[derive(CharmReconciler)]
+        struct NoHandler {
+            #[component]
+            only: Silent,
+        }
+        impl Charm for NoHandler {
+            fn new() -> NoHandler {
+                NoHandler { only: Silent }
+            }
+        }
+        let mut backend = MemoryBackend::new(State::default());
+        backend.action_params = Some(Default::default());
+        let event = Event::Action {
+            name: "backup".into(),
+            uuid: None,
+        };
+        let report = handle_event(
+            &mut NoHandler::new(),
+            &mut Context::new(&mut backend, &event),
+        );
+        let text = "this charm declares action backup but does not handle it";
+        assert_eq!(report.handling, Handling::Handled(Err(text.into())));
+        assert_eq!(backend.action_failure.as_deref(), Some(text));
+        assert!(backend.statuses_set.is_empty());
     }
 }
