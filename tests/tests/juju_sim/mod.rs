@@ -204,6 +204,15 @@ impl Unit {
         )
     }
 
+    /// A unit of the forty-component test charm (`tests/src/bin/wide-charm.rs`).
+    pub fn wide(state: &SimState) -> Unit {
+        Unit::new(
+            Path::new(env!("CARGO_BIN_EXE_wide-charm")),
+            &workspace().join("tests/charms/wide"),
+            state,
+        )
+    }
+
     /// A scratch directory inside the unit's temp dir.
     pub fn scratch(&self, name: &str) -> PathBuf {
         let path = self.dir.path().join(name);
