@@ -40,6 +40,20 @@ fn state(leader: bool, relations: bool) -> SimState {
     state
 }
 
+/// The forty-component test charm (`tests/src/bin/wide-charm.rs`) with one `db` relation.
+fn wide_state(leader: bool) -> SimState {
+    let mut state = SimState {
+        unit: "wide/0".into(),
+        leader,
+        ..SimState::default()
+    };
+    state.config.insert("threshold".into(), 3.into());
+    state
+        .relations
+        .push(relation(5, "db", "postgresql", &["postgresql/0"]));
+    state
+}
+
 fn median(mut times: Vec<Duration>) -> Duration {
     times.sort();
     times[times.len() / 2]
@@ -50,20 +64,56 @@ fn main() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(RUNS);
-    let scenarios = [
-        ("config-changed", "leader, both relations", true, true),
-        ("config-changed", "non-leader, both relations", false, true),
-        ("config-changed", "leader, no relations", true, false),
-        ("update-status", "leader, both relations", true, true),
-        ("update-status", "non-leader, both relations", false, true),
+    let my_charm = |leader, relations| Unit::my_charm(&state(leader, relations));
+    let scenarios: Vec<(&str, &str, Unit, SimState)> = vec![
+        (
+            "config-changed",
+            "my-charm, leader, both relations",
+            my_charm(true, true),
+            state(true, true),
+        ),
+        (
+            "config-changed",
+            "my-charm, non-leader, both relations",
+            my_charm(false, true),
+            state(false, true),
+        ),
+        (
+            "config-changed",
+            "my-charm, leader, no relations",
+            my_charm(true, false),
+            state(true, false),
+        ),
+        (
+            "update-status",
+            "my-charm, leader, both relations",
+            my_charm(true, true),
+            state(true, true),
+        ),
+        (
+            "update-status",
+            "my-charm, non-leader, both relations",
+            my_charm(false, true),
+            state(false, true),
+        ),
+        (
+            "config-changed",
+            "wide-charm (40 components), leader",
+            Unit::wide(&wide_state(true)),
+            wide_state(true),
+        ),
+        (
+            "config-changed",
+            "wide-charm (40 components), non-leader",
+            Unit::wide(&wide_state(false)),
+            wide_state(false),
+        ),
     ];
     println!(
         "| hook | unit | median wall time | hook-tool calls (besides juju-log) | juju-log calls | calls |"
     );
     println!("|---|---|---|---|---|---|");
-    for (hook, label, leader, relations) in scenarios {
-        let initial = state(leader, relations);
-        let mut unit = Unit::my_charm(&initial);
+    for (hook, label, mut unit, initial) in scenarios {
         unit.env.push((
             "RECONCILER_PEBBLE_SOCKET".into(),
             "/nonexistent/{container}.socket".into(),
