@@ -109,3 +109,9 @@ pub mod prelude {
 
 #[cfg(test)]
 mod tests;
+
+/// `docs/authoring-components.md`, compiled and run as doctests so its examples build
+/// against the current API (`cargo test -p reconciler-core --doc`).
+#[cfg(doctest)]
+#[doc = include_str!("../../docs/authoring-components.md")]
+pub struct AuthoringComponentsGuide;
