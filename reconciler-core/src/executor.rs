@@ -166,6 +166,7 @@ fn walk<C: CharmReconciler + ?Sized>(charm: &mut C, ctx: &mut Context<'_>, pass:
         // Reading the clock is a quarter of a trivial component's cost; only pay for it
         // when the line that reports the duration will be written.
         let started = tracing::enabled!(tracing::Level::INFO).then(Instant::now);
+        let mut explained = Explained::default();
         let (status, outcome) = if !waiting_on.is_empty() {
             skipped(charm, &statuses, &waiting_on)
         } else {
@@ -186,12 +187,20 @@ fn walk<C: CharmReconciler + ?Sized>(charm: &mut C, ctx: &mut Context<'_>, pass:
                     },
                     Ok(true) => {
                         executed.push(index);
-                        run(charm, index, ctx, leader)
+                        let (status, outcome, why) = run(charm, index, ctx, leader);
+                        explained = why;
+                        (status, outcome)
                     }
                 },
             }
         };
-        log_component(charm.component_name(index), &status, &outcome, started);
+        log_component(
+            charm.component_name(index),
+            &status,
+            &outcome,
+            explained,
+            started,
+        );
         statuses[index] = Some(status);
         outcomes[index] = Some(outcome);
     }
@@ -221,20 +230,28 @@ fn run<C: CharmReconciler + ?Sized>(
     index: usize,
     ctx: &mut Context<'_>,
     leader: bool,
-) -> (Status, Outcome) {
+) -> (Status, Outcome, Explained) {
     let configured = contain(|| charm.configure_component(index, ctx, leader));
-    match configured {
+    let (status, outcome) = match configured {
         Err(message) => panicked("configure", message),
         Ok(Err(error)) => {
             let chain = error.chain_text();
-            (error.status(), Outcome::Failed { error: chain })
+            let explained = Explained(error.explicit_status().is_some());
+            return (error.status(), Outcome::Failed { error: chain }, explained);
         }
         Ok(Ok(())) => match contain(|| charm.component_status(index, ctx)) {
             Err(message) => panicked("status", message),
             Ok(status) => (status, Outcome::Ran),
         },
-    }
+    };
+    (status, outcome, Explained(false))
 }
+
+/// Whether a failed component's error carried the status to show (an explained
+/// condition such as "waiting for relation data", logged as a warning) or not (a real
+/// failure, logged as an error).
+#[derive(Clone, Copy, Default)]
+struct Explained(bool);
 
 /// The status of a component skipped because `waiting_on` (indices) are not Active.
 fn skipped<C: CharmReconciler + ?Sized>(
@@ -284,22 +301,27 @@ pub(crate) fn panic_message(payload: Box<dyn Any + Send>) -> String {
 
 /// One line per component: what happened, its status, and for a component that ran, how
 /// long it took.
-fn log_component(name: &str, status: &Status, outcome: &Outcome, started: Option<Instant>) {
+fn log_component(
+    name: &str,
+    status: &Status,
+    outcome: &Outcome,
+    explained: Explained,
+    started: Option<Instant>,
+) {
     let Some(started) = started else { return };
     match outcome {
         Outcome::Ran => info!("{name} ran in {:.1?}: {status}", started.elapsed()),
         // An error that carries its own status is an explained condition (for example
         // "waiting for relation data"): a warning. One without is a real failure: an error.
-        Outcome::Failed { error } if *status == Status::blocked(error.as_str()) => {
-            error!("{name} failed in {:.1?}: {error}", started.elapsed())
+        Outcome::Failed { error } if explained.0 && *error == status.message => {
+            warn!("{name} failed in {:.1?}: {status}", started.elapsed())
         }
-        Outcome::Failed { error } => {
-            warn!(
-                "{name} failed in {:.1?}: {error}; status {status}",
-                started.elapsed()
-            )
-        }
-        Outcome::Panicked { message } => error!("{name} panicked: {message}; status {status}"),
+        Outcome::Failed { error } if explained.0 => warn!(
+            "{name} failed in {:.1?}: {error}; status {status}",
+            started.elapsed()
+        ),
+        Outcome::Failed { error } => error!("{name} failed in {:.1?}: {error}", started.elapsed()),
+        Outcome::Panicked { .. } => error!("{name} {}", status.message),
         Outcome::Skipped { .. } => info!("{name} skipped, {}", status.message),
         Outcome::NotReady => info!("{name} skipped, not ready for execution: {status}"),
         Outcome::StatusOnly => info!("{name}: {status}"),
