@@ -4,7 +4,7 @@
 use proc_macro2::Span;
 use syn::ext::IdentExt;
 use syn::spanned::Spanned;
-use syn::{Data, DeriveInput, Fields, Generics, Ident};
+use syn::{Data, DeriveInput, Fields, Generics, Ident, LitStr};
 
 use crate::attr::{self, ComponentAttr};
 use crate::errors::Errors;
@@ -19,6 +19,8 @@ pub(crate) struct Input<'a> {
     pub(crate) fields: Vec<&'a Ident>,
     /// The `#[component]` fields, in declaration order (this order is their index).
     pub(crate) components: Vec<Component<'a>>,
+    /// `#[charm(metadata = "...")]`: the charm's metadata file, when the struct names it.
+    pub(crate) metadata: Option<LitStr>,
 }
 
 /// One `#[component]` field.
@@ -103,6 +105,7 @@ impl<'a> Input<'a> {
         named: &'a syn::FieldsNamed,
         errors: &mut Errors,
     ) -> Input<'a> {
+        let metadata = attr::charm_attr(&node.attrs, errors);
         let mut fields = Vec::with_capacity(named.named.len());
         let mut components = Vec::new();
         for field in &named.named {
@@ -110,6 +113,12 @@ impl<'a> Input<'a> {
             let Some(member) = field.ident.as_ref() else {
                 continue;
             };
+            for attr in field.attrs.iter().filter(|attr| attr::is_charm(attr)) {
+                errors.at(
+                    attr.path().span(),
+                    "#[charm(...)] goes on the struct, not on a field; move it above `struct`",
+                );
+            }
             fields.push(member);
             let Some(attr) = attr::component_attr(member, &field.attrs, errors) else {
                 continue;
@@ -131,6 +140,7 @@ impl<'a> Input<'a> {
             generics: &node.generics,
             fields,
             components,
+            metadata,
         }
     }
 }

@@ -11,6 +11,7 @@ use syn::{DeriveInput, Ident};
 
 use crate::ast::{Component, Input};
 use crate::errors::Errors;
+use crate::metadata::Kind;
 use crate::valid;
 
 /// Expands `#[derive(CharmReconciler)]` on `node`: the impl, or every error found together
@@ -73,13 +74,16 @@ fn impl_charm_reconciler(input: &Input<'_>, graph: &ValidGraph) -> TokenStream {
     let ready = call("ready_for_execution", &|m| quote!(&self.#m, ctx));
     let status = call("status", &|m| quote!(&self.#m, ctx));
     let remove = call("remove", &|m| quote!(&mut self.#m, ctx));
-    let observes = call("observes", &|m| quote!(&self.#m));
+    let observes = components.iter().map(observes_call);
+    let rebuild = input.metadata.as_ref().map(rebuild_on_change);
     let configure = components.iter().map(|c| configure_call(c, input));
     // A charm without components never reads these parameters.
     let unused = (count == 0).then(|| quote!(let _ = ctx;));
     let unused_leader = (count == 0).then(|| quote!(let _ = (ctx, leader);));
 
     quote! {
+        #rebuild
+
         #[automatically_derived]
         impl #impl_generics ::reconciler_core::CharmReconciler for #ident #ty_generics #where_clause {
             fn component_count(&self) -> usize {
@@ -216,6 +220,56 @@ fn component_call(component: &Component<'_>, method: &str, arguments: TokenStrea
     quote_spanned!(component.ty_span=> ::reconciler_core::Component::#method(#arguments))
 }
 
+/// The component's own `observes()`, plus the names of its `relations`, `containers` and
+/// `storage` (checked against the metadata), so that static wiring shows in the expansion.
+fn observes_call(component: &Component<'_>) -> TokenStream {
+    let member = component.member;
+    let own = component_call(component, "observes", quote!(&self.#member));
+    let declared: Vec<TokenStream> = component
+        .attr
+        .observes
+        .iter()
+        .flat_map(|list| {
+            let constructor = Ident::new(
+                match list.kind {
+                    Kind::Relation => "relation",
+                    Kind::Container => "container",
+                    Kind::Storage => "storage",
+                },
+                proc_macro2::Span::call_site(),
+            );
+            list.names
+                .iter()
+                .map(move |name| quote!(::reconciler_core::Observe::#constructor(#name)))
+        })
+        .collect();
+    if declared.is_empty() {
+        return own;
+    }
+    quote! {{
+        let mut observes = #own;
+        observes.extend([#(#declared),*]);
+        observes
+    }}
+}
+
+/// `const _: &[u8] = include_bytes!(...)` of the metadata file: the names were checked
+/// against it, so cargo must rebuild the crate when it changes (rustc tracks included
+/// files; a proc macro reading a file is not tracked). A relative path is resolved as the
+/// derive resolved it, against `CARGO_MANIFEST_DIR`.
+fn rebuild_on_change(written: &syn::LitStr) -> TokenStream {
+    let value = written.value();
+    let path = if std::path::Path::new(&value).is_absolute() {
+        quote!(#value)
+    } else {
+        let relative = format!("/{value}");
+        quote!(::core::concat!(::core::env!("CARGO_MANIFEST_DIR"), #relative))
+    };
+    quote! {
+        const _: &[u8] = ::core::include_bytes!(#path);
+    }
+}
+
 /// `configure(&mut self.field, ctx, leader, (&self.dep_a, (&self.dep_b, ())))`.
 ///
 /// The call carries the span of the component's `depends_on` (or its field name),
@@ -310,6 +364,23 @@ mod tests {
                 relation_2: Relation2Component,
                 #[component(depends_on = [relation_2])]
                 kubernetes_resources: KubernetesResourceComponent,
+            }
+        };
+        insta::assert_snapshot!(expand_pretty(node));
+    }
+
+    /// Relations, containers and storage declared in the attributes, checked against
+    /// `testdata/charmcraft.yaml` (relative to this crate's manifest directory, which cargo
+    /// also sets when it runs the tests).
+    #[test]
+    fn static_names() {
+        let node: DeriveInput = syn::parse_quote! {
+            #[charm(metadata = "testdata/charmcraft.yaml")]
+            struct MyCharm {
+                #[component(containers = ["workload"], storage = ["data"])]
+                workload: PebbleServiceComponent,
+                #[component(depends_on = [workload], relations = ["relation-1"])]
+                relation_1: Relation1Component,
             }
         };
         insta::assert_snapshot!(expand_pretty(node));

@@ -1,19 +1,140 @@
 //! The compile-time checks. The graph rules themselves live in `reconciler_graph` (shared
 //! with the runtime `GraphBuilder`); this module only turns its verdicts into `syn::Error`s
-//! that point at the offending token and say what to do.
+//! that point at the offending token and say what to do. The names in `relations`,
+//! `containers` and `storage` are checked against the charm's metadata file here too.
+
+use std::path::Path;
 
 use reconciler_graph::{Declaration, Problem, ValidGraph};
+use syn::LitStr;
 use syn::ext::IdentExt;
 
 use crate::ast::Input;
 use crate::errors::Errors;
+use crate::metadata::{self, Declared, Kind, LoadError};
 
 /// Validates the component graph of `input`. Problems are recorded in `errors`; the graph
 /// (dependency indices and execution order) is returned when there are none.
 pub(crate) fn check(input: &Input<'_>, errors: &mut Errors) -> Option<ValidGraph> {
     let graph = check_dependencies(input, errors);
     check_names(input, errors);
+    check_observed(input, errors);
     graph
+}
+
+/// Reads `#[charm(metadata = "...")]` and checks every name in `relations`, `containers`
+/// and `storage` against it. Static names need the metadata: checking them is their
+/// point, so naming them without a metadata file is an error rather than silently
+/// unchecked.
+fn check_observed(input: &Input<'_>, errors: &mut Errors) {
+    let Some(written) = &input.metadata else {
+        for list in input.components.iter().flat_map(|c| &c.attr.observes) {
+            errors.at(
+                list.key.span(),
+                format!(
+                    "`{key} = [...]` names are checked against the charm's charmcraft.yaml, and `{ident}` does not say where it is; \
+                     add #[charm(metadata = \"charmcraft.yaml\")] to the struct (the path is relative to the crate's Cargo.toml)",
+                    key = list.key,
+                    ident = input.ident,
+                ),
+            );
+        }
+        return;
+    };
+    let Some(declared) = load_metadata(written, errors) else {
+        return;
+    };
+    let value = written.value();
+    let file = Path::new(&value)
+        .file_name()
+        .map_or_else(|| value.clone(), |name| name.to_string_lossy().into_owned());
+    for component in &input.components {
+        for list in &component.attr.observes {
+            for (position, name) in list.names.iter().enumerate() {
+                let text = name.value();
+                if list.names[..position].iter().any(|n| n.value() == text) {
+                    errors.at(
+                        name.span(),
+                        format!(
+                            "`{text}` is listed twice in the {} of `{}`; remove the repeated entry",
+                            list.kind.key(),
+                            component.member
+                        ),
+                    );
+                    continue;
+                }
+                if let Some(message) = unknown_name(&declared, list.kind, &text, &file) {
+                    errors.at(name.span(), message);
+                }
+            }
+        }
+    }
+}
+
+/// The metadata file named by `written`, or `None` with an error at the literal.
+fn load_metadata(written: &LitStr, errors: &mut Errors) -> Option<Declared> {
+    let value = written.value();
+    let loaded = metadata::resolve(&value).and_then(|path| metadata::load(&path));
+    let relative = if Path::new(&value).is_absolute() {
+        ""
+    } else {
+        " (the path is relative to the directory of this crate's Cargo.toml)"
+    };
+    let message = match loaded {
+        Ok(declared) => return Some(declared),
+        Err(LoadError::NoManifestDir) => format!(
+            "cannot find the charm metadata `{value}`: CARGO_MANIFEST_DIR is not set (the crate is not built by cargo); give an absolute path"
+        ),
+        Err(LoadError::Read(error)) => {
+            format!("cannot read the charm metadata `{value}`{relative}: {error}")
+        }
+        Err(LoadError::Parse(error)) => {
+            format!("`{value}` is not valid charm metadata: {error}")
+        }
+    };
+    errors.at(written.span(), message);
+    None
+}
+
+/// Why `name` is not a `kind` the metadata declares, or `None` when it is one.
+fn unknown_name(declared: &Declared, kind: Kind, name: &str, file: &str) -> Option<String> {
+    let names = declared.names(kind);
+    if names.iter().any(|n| n == name) {
+        return None;
+    }
+    let noun = kind.article_noun();
+    if let Some(other) = Kind::ALL
+        .into_iter()
+        .find(|&other| other != kind && declared.names(other).iter().any(|n| n == name))
+    {
+        return Some(format!(
+            "`{name}` is {} in {file}, not {noun}; list it in `{} = [...]`",
+            other.article_noun(),
+            other.key()
+        ));
+    }
+    Some(
+        match reconciler_graph::suggest(name, names.iter().map(String::as_str)) {
+            Some(close) => {
+                format!(
+                    "`{name}` is not {noun} in {file}; did you mean `{}`?",
+                    names[close]
+                )
+            }
+            None if names.is_empty() => format!(
+                "`{name}` is not {noun} in {file}, which declares none under {}",
+                kind.sections()
+            ),
+            None => {
+                let listed: Vec<String> = names.iter().map(|n| format!("`{n}`")).collect();
+                format!(
+                    "`{name}` is not {noun} in {file}, which declares {} (under {})",
+                    listed.join(", "),
+                    kind.sections()
+                )
+            }
+        },
+    )
 }
 
 /// Dependencies are declared by field name, so the graph is validated over field names.

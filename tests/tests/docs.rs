@@ -1,13 +1,16 @@
-//! `docs/reading-the-generated-code.md` quotes the derive's expansion snapshot. Every code
-//! block marked `<!-- excerpt -->` must appear verbatim in the snapshot (a line `// ...`
-//! marks a cut: the pieces around it must appear in that order), so the doc cannot drift
-//! from what the derive generates.
+//! `docs/reading-the-generated-code.md` quotes the derive's expansion snapshots. Every code
+//! block marked `<!-- excerpt -->` must appear verbatim in one of the snapshots (a line
+//! `// ...` marks a cut: the pieces around it must appear in that order), so the doc cannot
+//! drift from what the derive generates.
 
 use std::path::Path;
 
 const DOC: &str = "../docs/reading-the-generated-code.md";
-const SNAPSHOT: &str =
-    "../reconciler-macros/src/snapshots/reconciler_macros__expand__tests__seed_charm.snap";
+/// The seed charm, and a charm with relations, containers and storage in its attributes.
+const SNAPSHOTS: [&str; 2] = [
+    "../reconciler-macros/src/snapshots/reconciler_macros__expand__tests__seed_charm.snap",
+    "../reconciler-macros/src/snapshots/reconciler_macros__expand__tests__static_names.snap",
+];
 
 fn read(relative: &str) -> String {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(relative);
@@ -37,28 +40,44 @@ fn excerpts(doc: &str) -> Vec<String> {
 #[test]
 fn excerpts_match_the_expansion_snapshot() {
     let doc = read(DOC);
-    let snapshot = read(SNAPSHOT);
-    // The snapshot's body follows insta's `---` metadata header.
-    let expansion = snapshot
-        .splitn(3, "---\n")
-        .nth(2)
-        .expect("insta snapshot with a metadata header");
+    let snapshots: Vec<String> = SNAPSHOTS.iter().map(|path| read(path)).collect();
+    // A snapshot's body follows insta's `---` metadata header.
+    let expansions: Vec<&str> = snapshots
+        .iter()
+        .map(|snapshot| {
+            snapshot
+                .splitn(3, "---\n")
+                .nth(2)
+                .expect("insta snapshot with a metadata header")
+        })
+        .collect();
     let excerpts = excerpts(&doc);
     assert!(
-        excerpts.len() >= 3,
-        "expected the doc to quote the expansion, found {} excerpts",
+        excerpts.len() >= 4,
+        "expected the doc to quote the expansions, found {} excerpts",
         excerpts.len()
     );
     for excerpt in excerpts {
-        let mut rest = expansion;
-        for piece in excerpt.split("\n    // ...\n") {
-            match rest.find(piece) {
-                Some(at) => rest = &rest[at + piece.len()..],
-                None => panic!(
-                    "this excerpt of {DOC} is not in the expansion snapshot (copy the excerpt \
-                     again from the snapshot):\n{piece}"
-                ),
-            }
+        if !expansions
+            .iter()
+            .any(|expansion| contains_in_order(expansion, &excerpt))
+        {
+            panic!(
+                "this excerpt of {DOC} is in no expansion snapshot (copy the excerpt again \
+                 from the snapshot):\n{excerpt}"
+            );
         }
     }
+}
+
+/// Whether the pieces of `excerpt` (cut at `// ...` lines) appear in `expansion` in order.
+fn contains_in_order(expansion: &str, excerpt: &str) -> bool {
+    let mut rest = expansion;
+    for piece in excerpt.split("\n    // ...\n") {
+        match rest.find(piece) {
+            Some(at) => rest = &rest[at + piece.len()..],
+            None => return false,
+        }
+    }
+    true
 }

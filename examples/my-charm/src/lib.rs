@@ -41,7 +41,8 @@ use reconciler_core::prelude::*;
 use reconciler_core::{BackendError, Databag, Member, RelationId, Scope};
 use serde::{Deserialize, Serialize};
 
-/// The workload container, as declared in `charmcraft.yaml`.
+/// The workload container, as declared in `charmcraft.yaml` (and observed by
+/// [`MyCharm::workload`]).
 pub const CONTAINER: &str = "workload";
 /// The Pebble service (and layer label) the charm manages.
 pub const SERVICE: &str = "workload";
@@ -55,16 +56,22 @@ pub const RESOURCES_KEY: &str = "kubernetes-resources";
 pub const RESTART_ACTION: &str = "restart";
 
 /// The charm: four components, in the shape of the seed document.
+///
+/// The event wiring is declared here, next to the dependencies: the `workload` container's
+/// Pebble events and each relation's events run a reconcile. The derive checks these names
+/// against `charmcraft.yaml` when the charm is built (a typo such as `"relation-l"` does
+/// not compile), and rebuilds the charm when that file changes.
 #[derive(CharmReconciler, Debug, Default)]
+#[charm(metadata = "charmcraft.yaml")]
 pub struct MyCharm {
     /// The Pebble workload.
-    #[component]
+    #[component(containers = ["workload"])]
     pub workload: PebbleWorkload,
     /// Publishes the workload's address on `relation-1`; needs the workload Active.
-    #[component(depends_on = [workload])]
+    #[component(depends_on = [workload], relations = ["relation-1"])]
     pub relation_1: Relation1,
     /// Reads what the applications on `relation-2` ask for.
-    #[component]
+    #[component(relations = ["relation-2"])]
     pub relation_2: Relation2,
     /// The Kubernetes resources for `relation-2`'s applications (in-memory stand-in).
     #[component(depends_on = [relation_2])]
@@ -255,10 +262,6 @@ impl Component for PebbleWorkload {
             },
         }
     }
-
-    fn observes(&self) -> Vec<Observe> {
-        vec![Observe::container(CONTAINER)]
-    }
 }
 
 /// Tells the application related on `relation-1` where the workload listens.
@@ -331,10 +334,6 @@ impl<'a> Component<&'a PebbleWorkload> for Relation1 {
             Status::active()
         }
     }
-
-    fn observes(&self) -> Vec<Observe> {
-        vec![Observe::relation(RELATION_1)]
-    }
 }
 
 /// An application related on `relation-2` and what it asked for.
@@ -400,10 +399,6 @@ impl Component for Relation2 {
         } else {
             Status::active()
         }
-    }
-
-    fn observes(&self) -> Vec<Observe> {
-        vec![Observe::relation(RELATION_2)]
     }
 }
 

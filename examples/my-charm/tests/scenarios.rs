@@ -470,3 +470,23 @@ fn docs_excerpt_matches_the_printed_output() {
         "docs/testing.md's excerpt is stale; replace it with the text above"
     );
 }
+
+/// The names in `#[component(containers = [...], relations = [...])]` (checked against
+/// charmcraft.yaml by the derive) are the ones the components use at run time.
+#[test]
+fn the_observed_names_are_the_ones_the_components_use() {
+    use reconciler_core::{CharmReconciler, Observe};
+    let charm = MyCharm::default();
+    let observed: Vec<Vec<Observe>> = (0..charm.component_count())
+        .map(|index| charm.component_observes(index))
+        .collect();
+    assert_eq!(
+        observed,
+        [
+            vec![Observe::container(my_charm::CONTAINER)],
+            vec![Observe::relation(my_charm::RELATION_1)],
+            vec![Observe::relation(my_charm::RELATION_2)],
+            vec![],
+        ]
+    );
+}

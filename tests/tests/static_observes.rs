@@ -1,0 +1,111 @@
+//! Relations, containers and storage declared in `#[component(...)]` (checked against
+//! `ui/fixtures/charmcraft.yaml` at compile time) are observed at run time: their events
+//! run a reconcile, on top of what the component's own `observes` asks for.
+
+use reconciler_core::dispatch::is_reconcile_event;
+use reconciler_core::event::{PebbleEventKind, RelationEventKind, StorageEventKind};
+use reconciler_core::{CharmReconciler, Component, Context, Event, Observe, Status};
+use reconciler_tests::Trivial;
+
+/// A component that asks for secrets itself, to check the static names come on top.
+#[derive(Default)]
+struct WantsSecrets;
+
+impl Component for WantsSecrets {
+    fn status(&self, _: &mut Context<'_>) -> Status {
+        Status::active()
+    }
+
+    fn observes(&self) -> Vec<Observe> {
+        vec![Observe::Secrets]
+    }
+}
+
+/// The path is relative to this crate's Cargo.toml (`tests/`).
+#[derive(CharmReconciler)]
+#[charm(metadata = "ui/fixtures/charmcraft.yaml")]
+struct Charm {
+    #[component(containers = ["workload"], storage = ["data"])]
+    workload: Trivial,
+    #[component(depends_on = [workload], relations = ["relation-1"])]
+    relation_1: WantsSecrets,
+    #[component]
+    unwired: Trivial,
+}
+
+fn charm() -> Charm {
+    Charm {
+        workload: Trivial,
+        relation_1: WantsSecrets,
+        unwired: Trivial,
+    }
+}
+
+fn relation_event(endpoint: &str, kind: RelationEventKind) -> Event {
+    Event::Relation {
+        kind,
+        endpoint: endpoint.into(),
+        id: 1,
+        remote_app: Some("remote".into()),
+        remote_unit: Some("remote/0".into()),
+        departing_unit: None,
+    }
+}
+
+#[test]
+fn static_names_come_after_the_components_own() {
+    let charm = charm();
+    assert_eq!(
+        charm.component_observes(0),
+        [Observe::container("workload"), Observe::storage("data")]
+    );
+    assert_eq!(
+        charm.component_observes(1),
+        [Observe::Secrets, Observe::relation("relation-1")]
+    );
+    assert!(charm.component_observes(2).is_empty());
+}
+
+#[test]
+fn events_of_static_names_reconcile() {
+    let charm = charm();
+    for kind in [
+        RelationEventKind::Created,
+        RelationEventKind::Joined,
+        RelationEventKind::Changed,
+        RelationEventKind::Departed,
+        RelationEventKind::Broken,
+    ] {
+        assert!(is_reconcile_event(
+            &charm,
+            &relation_event("relation-1", kind)
+        ));
+    }
+    let pebble_ready = Event::Pebble {
+        kind: PebbleEventKind::Ready,
+        container: "workload".into(),
+        check: None,
+        notice: None,
+    };
+    assert!(is_reconcile_event(&charm, &pebble_ready));
+    let attached = Event::Storage {
+        kind: StorageEventKind::Attached,
+        name: "data".into(),
+        id: Some("data/0".into()),
+    };
+    assert!(is_reconcile_event(&charm, &attached));
+}
+
+#[test]
+fn names_no_component_declares_do_not_reconcile() {
+    let charm = charm();
+    // Declared in the metadata, but no component lists it.
+    assert!(!is_reconcile_event(
+        &charm,
+        &relation_event("relation-2", RelationEventKind::Changed)
+    ));
+    assert!(!is_reconcile_event(
+        &charm,
+        &relation_event("cluster", RelationEventKind::Joined)
+    ));
+}
