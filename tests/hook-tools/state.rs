@@ -9,6 +9,30 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+/// The tool names the stand-in is installed as (one binary, dispatching on argv[0]).
+pub const TOOLS: &[&str] = &[
+    "is-leader",
+    "config-get",
+    "relation-ids",
+    "relation-list",
+    "relation-get",
+    "relation-set",
+    "status-set",
+    "status-get",
+    "juju-log",
+    "application-version-set",
+    "action-get",
+    "action-set",
+    "action-fail",
+    "action-log",
+    "state-get",
+    "state-set",
+    "state-delete",
+    "open-port",
+    "close-port",
+    "opened-ports",
+];
+
 /// A relation databag.
 pub type Bag = BTreeMap<String, String>;
 

@@ -16,31 +16,9 @@ use serde_json::{Map, Value};
 #[path = "../../hook-tools/state.rs"]
 mod state;
 
-use state::{Bag, SimLog, SimState, SimStatus};
+use state::TOOLS;
 
-/// The tools this binary stands in for.
-const TOOLS: &[&str] = &[
-    "is-leader",
-    "config-get",
-    "relation-ids",
-    "relation-list",
-    "relation-get",
-    "relation-set",
-    "status-set",
-    "status-get",
-    "juju-log",
-    "application-version-set",
-    "action-get",
-    "action-set",
-    "action-fail",
-    "action-log",
-    "state-get",
-    "state-set",
-    "state-delete",
-    "open-port",
-    "close-port",
-    "opened-ports",
-];
+use state::{Bag, SimLog, SimState, SimStatus};
 
 /// A tool failure: exit code and the message for stderr.
 struct Fail(u8, String);

@@ -15,31 +15,7 @@ use std::time::{Duration, Instant};
 pub mod state;
 
 #[allow(unused_imports)]
-pub use state::{Fault, SimAction, SimRelation, SimState, SimStatus};
-
-/// The tool names the stand-in is installed as.
-pub const TOOLS: &[&str] = &[
-    "is-leader",
-    "config-get",
-    "relation-ids",
-    "relation-list",
-    "relation-get",
-    "relation-set",
-    "status-set",
-    "status-get",
-    "juju-log",
-    "application-version-set",
-    "action-get",
-    "action-set",
-    "action-fail",
-    "action-log",
-    "state-get",
-    "state-set",
-    "state-delete",
-    "open-port",
-    "close-port",
-    "opened-ports",
-];
+pub use state::{Fault, SimAction, SimRelation, SimState, SimStatus, TOOLS};
 
 /// The workspace root.
 pub fn workspace() -> PathBuf {
