@@ -166,30 +166,29 @@ fn walk<C: CharmReconciler + ?Sized>(charm: &mut C, ctx: &mut Context<'_>, pass:
         // Reading the clock is a quarter of a trivial component's cost; only pay for it
         // when the line that reports the duration will be written.
         let started = tracing::enabled!(tracing::Level::INFO).then(Instant::now);
-        let mut explained = Explained::default();
-        let (status, outcome) = if !waiting_on.is_empty() {
-            skipped(charm, &statuses, &waiting_on)
+        let (status, outcome, detail) = if !waiting_on.is_empty() {
+            let (status, outcome) = skipped(charm, &statuses, &waiting_on);
+            (status, outcome, Detail::default())
         } else {
             match pass {
                 Pass::StatusOnly => match contain(|| charm.component_status(index, ctx)) {
-                    Err(message) => panicked("status", message),
-                    Ok(status) => (status, Outcome::StatusOnly),
+                    Err(panic) => panicked("status", panic),
+                    Ok(status) => (status, Outcome::StatusOnly, Detail::default()),
                 },
                 Pass::Reconcile { leader } => match contain(|| charm.component_ready(index, ctx)) {
-                    Err(message) => panicked("ready_for_execution", message),
+                    Err(panic) => panicked("ready_for_execution", panic),
                     Ok(false) => match contain(|| charm.component_status(index, ctx)) {
-                        Err(message) => panicked("status", message),
+                        Err(panic) => panicked("status", panic),
                         Ok(status) if status.is_active() => (
                             Status::waiting("not ready for execution"),
                             Outcome::NotReady,
+                            Detail::default(),
                         ),
-                        Ok(status) => (status, Outcome::NotReady),
+                        Ok(status) => (status, Outcome::NotReady, Detail::default()),
                     },
                     Ok(true) => {
                         executed.push(index);
-                        let (status, outcome, why) = run(charm, index, ctx, leader);
-                        explained = why;
-                        (status, outcome)
+                        run(charm, index, ctx, leader)
                     }
                 },
             }
@@ -198,7 +197,7 @@ fn walk<C: CharmReconciler + ?Sized>(charm: &mut C, ctx: &mut Context<'_>, pass:
             charm.component_name(index),
             &status,
             &outcome,
-            explained,
+            &detail,
             started,
         );
         statuses[index] = Some(status);
@@ -230,28 +229,34 @@ fn run<C: CharmReconciler + ?Sized>(
     index: usize,
     ctx: &mut Context<'_>,
     leader: bool,
-) -> (Status, Outcome, Explained) {
-    let configured = contain(|| charm.configure_component(index, ctx, leader));
-    let (status, outcome) = match configured {
-        Err(message) => panicked("configure", message),
+) -> (Status, Outcome, Detail) {
+    match contain(|| charm.configure_component(index, ctx, leader)) {
+        Err(panic) => panicked("configure", panic),
         Ok(Err(error)) => {
+            let detail = Detail {
+                explained: error.explicit_status().is_some(),
+                ..Detail::default()
+            };
             let chain = error.chain_text();
-            let explained = Explained(error.explicit_status().is_some());
-            return (error.status(), Outcome::Failed { error: chain }, explained);
+            (error.status(), Outcome::Failed { error: chain }, detail)
         }
         Ok(Ok(())) => match contain(|| charm.component_status(index, ctx)) {
-            Err(message) => panicked("status", message),
-            Ok(status) => (status, Outcome::Ran),
+            Err(panic) => panicked("status", panic),
+            Ok(status) => (status, Outcome::Ran, Detail::default()),
         },
-    };
-    (status, outcome, Explained(false))
+    }
 }
 
-/// Whether a failed component's error carried the status to show (an explained
-/// condition such as "waiting for relation data", logged as a warning) or not (a real
-/// failure, logged as an error).
-#[derive(Clone, Copy, Default)]
-struct Explained(bool);
+/// What the log line of a component needs beyond its status and outcome.
+#[derive(Default)]
+struct Detail {
+    /// Whether a failed component's error carried the status to show (an explained
+    /// condition such as "waiting for relation data", logged as a warning) or not (a real
+    /// failure, logged as an error).
+    explained: bool,
+    /// Where a panic happened, when known.
+    location: Option<String>,
+}
 
 /// The status of a component skipped because `waiting_on` (indices) are not Active.
 fn skipped<C: CharmReconciler + ?Sized>(
@@ -276,16 +281,31 @@ fn skipped<C: CharmReconciler + ?Sized>(
     )
 }
 
-fn panicked(during: &str, message: String) -> (Status, Outcome) {
+fn panicked(during: &str, panic: Panic) -> (Status, Outcome, Detail) {
+    let message = panic.message;
     (
         Status::error(format!("panicked in {during}: {message}")),
         Outcome::Panicked { message },
+        Detail {
+            location: panic.location,
+            ..Detail::default()
+        },
     )
 }
 
-/// Runs `f`, turning a panic into its message.
-fn contain<T>(f: impl FnOnce() -> T) -> Result<T, String> {
-    catch_unwind(AssertUnwindSafe(f)).map_err(panic_message)
+/// A contained panic: its message, and where it happened when the process's panic hook
+/// recorded it (see [`crate::panics`]).
+struct Panic {
+    message: String,
+    location: Option<String>,
+}
+
+/// Runs `f`, turning a panic into its message and location.
+fn contain<T>(f: impl FnOnce() -> T) -> Result<T, Panic> {
+    catch_unwind(AssertUnwindSafe(f)).map_err(|payload| Panic {
+        message: panic_message(payload),
+        location: crate::panics::take_location(),
+    })
 }
 
 /// The text of a panic payload (`panic!("...")` gives a `&str` or a `String`).
@@ -305,7 +325,7 @@ fn log_component(
     name: &str,
     status: &Status,
     outcome: &Outcome,
-    explained: Explained,
+    detail: &Detail,
     started: Option<Instant>,
 ) {
     let Some(started) = started else { return };
@@ -313,15 +333,18 @@ fn log_component(
         Outcome::Ran => info!("{name} ran in {:.1?}: {status}", started.elapsed()),
         // An error that carries its own status is an explained condition (for example
         // "waiting for relation data"): a warning. One without is a real failure: an error.
-        Outcome::Failed { error } if explained.0 && *error == status.message => {
+        Outcome::Failed { error } if detail.explained && *error == status.message => {
             warn!("{name} failed in {:.1?}: {status}", started.elapsed())
         }
-        Outcome::Failed { error } if explained.0 => warn!(
+        Outcome::Failed { error } if detail.explained => warn!(
             "{name} failed in {:.1?}: {error}; status {status}",
             started.elapsed()
         ),
         Outcome::Failed { error } => error!("{name} failed in {:.1?}: {error}", started.elapsed()),
-        Outcome::Panicked { .. } => error!("{name} {}", status.message),
+        Outcome::Panicked { .. } => match &detail.location {
+            Some(location) => error!("{name} {} (at {location})", status.message),
+            None => error!("{name} {}", status.message),
+        },
         Outcome::Skipped { .. } => info!("{name} skipped, {}", status.message),
         Outcome::NotReady => info!("{name} skipped, not ready for execution: {status}"),
         Outcome::StatusOnly => info!("{name}: {status}"),
@@ -367,7 +390,10 @@ pub fn remove<C: CharmReconciler + ?Sized>(charm: &mut C, ctx: &mut Context<'_>)
         let failure = match contain(|| charm.remove_component(index, ctx)) {
             Ok(Ok(())) => None,
             Ok(Err(error)) => Some(error.chain_text()),
-            Err(message) => Some(format!("panicked: {message}")),
+            Err(panic) => Some(match panic.location {
+                Some(location) => format!("panicked: {} (at {location})", panic.message),
+                None => format!("panicked: {}", panic.message),
+            }),
         };
         match &failure {
             None => info!("{name} removed"),

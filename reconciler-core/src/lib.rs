@@ -68,6 +68,7 @@ pub mod graph;
 pub mod juju;
 pub mod logging;
 pub mod metadata;
+pub mod panics;
 pub mod pebble;
 pub mod reconciler;
 pub mod status;

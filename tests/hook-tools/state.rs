@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-/// The tool names the stand-in is installed as (one binary, dispatching on argv[0]).
+/// The tool names the stand-in is installed as (one binary, dispatching on `argv[0]`).
 pub const TOOLS: &[&str] = &[
     "is-leader",
     "config-get",

@@ -44,12 +44,23 @@ fn dispatch_action(unit: &Unit, name: &str) -> Run {
 }
 
 /// The messages sent to `juju-log` at ERROR.
+/// The ERROR lines sent to juju-log, each checked to end with the panic's location in the
+/// test charm's source (`... (at tests/src/bin/panicky-charm.rs:LINE:COLUMN)`), which is
+/// then cut off so the tests do not depend on line numbers.
 fn juju_errors(unit: &Unit) -> Vec<String> {
+    const AT: &str = " (at tests/src/bin/panicky-charm.rs:";
     unit.state()
         .juju_log
         .into_iter()
         .filter(|l| l.level == "ERROR")
-        .map(|l| l.message)
+        .map(|l| {
+            let at = l
+                .message
+                .find(AT)
+                .unwrap_or_else(|| panic!("no panic location in {:?}", l.message));
+            assert!(l.message.ends_with(')'), "{:?}", l.message);
+            l.message[..at].to_owned()
+        })
         .collect()
 }
 
@@ -62,6 +73,32 @@ fn exit_0(run: &Run) {
         run.stderr,
         run.lines()
     );
+}
+
+#[test]
+fn panic_in_a_component_is_contained_and_logged_with_its_location() {
+    let mut unit = Unit::panicky(&state(false));
+    unit.env
+        .push(("PANICKY_PANIC_IN_COMPONENT".into(), "1".into()));
+    let run = unit.dispatch("hooks/config-changed", &[]);
+    exit_0(&run);
+    let message = "steady was told to panic (PANICKY_PANIC_IN_COMPONENT is set)";
+    assert_eq!(
+        unit.state().unit_status.text(),
+        format!("blocked: error: [steady] panicked in configure: {message}")
+    );
+    assert_eq!(
+        juju_errors(&unit),
+        [format!("steady panicked in configure: {message}")]
+    );
+    // The runtime's hook replaces Rust's default panic report: the panic is reported once,
+    // by the runtime's own ERROR line.
+    assert!(
+        !run.stderr.contains("thread 'main' panicked"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains(message), "{}", run.stderr);
 }
 
 #[test]
@@ -106,9 +143,14 @@ fn panic_in_new_on_the_leader_sets_blocked_once_for_unit_and_app() {
         "{:#?}",
         state.juju_log
     );
-    // The panic also reached stderr (Rust's panic hook, and the ERROR line), which Juju
-    // records in the unit log.
+    // The panic also reached stderr (the ERROR line; Rust's own report is replaced by the
+    // runtime's hook), which Juju records in the unit log.
     assert!(run.stderr.contains(NEW_PANIC), "{}", run.stderr);
+    assert!(
+        !run.stderr.contains("thread 'main' panicked"),
+        "{}",
+        run.stderr
+    );
 }
 
 #[test]

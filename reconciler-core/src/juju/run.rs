@@ -52,6 +52,9 @@ impl HookOutcome {
 /// status on the leader), also when a component failed or the charm panicked. Logs are
 /// flushed before it returns.
 pub fn run<C: Charm>() -> ExitCode {
+    // Panics are contained and reported through juju-log and stderr with their location;
+    // Rust's default hook would print a second report.
+    crate::panics::install_hook();
     let tools = HookTools::new();
     let config = LogConfig::from_env();
     let sink = JujuLogSink::new(tools.clone(), config);
@@ -133,7 +136,12 @@ pub fn run_with<C: Charm>(tools: HookTools, stderr_logged: bool) -> HookOutcome 
         }
         Err(payload) => {
             let message = crate::executor::panic_message(payload);
-            let text = format!("the charm panicked handling {event}: {message}");
+            let text = match crate::panics::take_location() {
+                Some(location) => {
+                    format!("the charm panicked handling {event}: {message} (at {location})")
+                }
+                None => format!("the charm panicked handling {event}: {message}"),
+            };
             error!("{text}");
             if !stderr_logged {
                 eprintln!("ERROR {text}");

@@ -3,6 +3,8 @@
 //! metadata `tests/charms/panicky/charmcraft.yaml`.
 //!
 //! - [`Charm::new`] panics when `PANICKY_PANIC_IN_NEW` is set (to any value);
+//! - the `steady` component's `configure_unit` panics when `PANICKY_PANIC_IN_COMPONENT` is
+//!   set;
 //! - the `panic` action's handler panics;
 //! - the `echo` action sets the result `echo` to its `text` parameter;
 //! - one component, `steady`, always Active, observing nothing but the lifecycle events;
@@ -15,10 +17,20 @@ use reconciler_core::prelude::*;
 /// The variable that makes [`Charm::new`] panic.
 const PANIC_IN_NEW: &str = "PANICKY_PANIC_IN_NEW";
 
-/// Always Active.
+/// The variable that makes the `steady` component panic in `configure_unit`.
+const PANIC_IN_COMPONENT: &str = "PANICKY_PANIC_IN_COMPONENT";
+
+/// Always Active (unless told to panic).
 struct Steady;
 
 impl Component for Steady {
+    fn configure_unit(&mut self, _: &mut Context<'_>, (): ()) -> Result<(), ComponentError> {
+        if std::env::var_os(PANIC_IN_COMPONENT).is_some() {
+            panic!("steady was told to panic ({PANIC_IN_COMPONENT} is set)");
+        }
+        Ok(())
+    }
+
     fn status(&self, _: &mut Context<'_>) -> Status {
         Status::active()
     }
