@@ -21,6 +21,13 @@ pub enum UpdateStatus {
     #[default]
     Reconcile,
     /// Only recompute statuses; no component is configured.
+    ///
+    /// Each hook is a new process, so in this mode `Component::status` runs on a freshly
+    /// built component that has configured nothing in this hook: use it only when every
+    /// component computes its status from what it reads through the context (the
+    /// workload's services, the relations), not from what its configure step remembered.
+    /// A component that reports "not configured yet" would otherwise turn an Active unit
+    /// into a waiting one on every update-status.
     StatusOnly,
 }
 
