@@ -231,6 +231,18 @@ pub trait Backend {
     /// The charm's configuration (`config-get`).
     fn config(&mut self) -> Result<&Config, BackendError>;
 
+    /// One config option's value (from `config-get`): `Ok(None)` when the option is
+    /// declared but unset with no default.
+    ///
+    /// A backend that knows the charm's metadata refuses a key the metadata does not
+    /// declare with [`BackendError::Undeclared`], naming the key and the declared options,
+    /// so a misspelt option is an error rather than a silently missing value; the
+    /// hook-tool backend and the in-memory one do. This default, for backends without
+    /// metadata, looks the key up in [`config`](Self::config).
+    fn config_value(&mut self, key: &str) -> Result<Option<ConfigValue>, BackendError> {
+        Ok(self.config()?.get(key).cloned())
+    }
+
     /// The ids of the relations on an endpoint (`relation-ids`).
     fn relation_ids(&mut self, endpoint: &str) -> Result<Vec<RelationId>, BackendError>;
 
@@ -335,6 +347,7 @@ pub fn check_settable(status: &Status) -> Result<(), BackendError> {
 
 /// A failed backend operation: which operation, and why.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum BackendError {
     /// Juju refused the operation (for example a non-leader writing application data).
     #[error("{operation}: refused: {reason}")]
@@ -351,6 +364,21 @@ pub enum BackendError {
         operation: String,
         /// What is missing, for example `relation 7` or `container "workload"`.
         what: String,
+    },
+    /// The operation names a relation endpoint, container or config option that the
+    /// charm's metadata does not declare: a mistake in the charm (a misspelt name), which
+    /// an empty answer would hide.
+    #[error("{operation}: the charm's metadata declares no {kind} {name:?} (declared: {declared})")]
+    Undeclared {
+        /// What was attempted.
+        operation: String,
+        /// What the name was meant to be: `relation endpoint`, `container` or
+        /// `config option`.
+        kind: &'static str,
+        /// The name the charm used.
+        name: String,
+        /// The names the metadata declares of that kind, comma-separated, or `none`.
+        declared: String,
     },
     /// The operation could not be carried out (a tool failed, an answer was malformed, a
     /// workload could not be reached).
@@ -373,6 +401,38 @@ impl BackendError {
             operation: operation.into(),
             message: message.into(),
             source: None,
+        }
+    }
+
+    /// A [`BackendError::Undeclared`]: `operation` used `name` as a `kind` (`relation
+    /// endpoint`, `container`, `config option`), but the metadata declares only
+    /// `declared`.
+    ///
+    /// ```
+    /// use reconciler_core::BackendError;
+    ///
+    /// let error = BackendError::undeclared("relation-ids", "relation endpoint", "dbb", ["db", "website"]);
+    /// assert_eq!(
+    ///     error.to_string(),
+    ///     "relation-ids: the charm's metadata declares no relation endpoint \"dbb\" (declared: db, website)",
+    /// );
+    /// ```
+    pub fn undeclared<'n>(
+        operation: impl Into<String>,
+        kind: &'static str,
+        name: &str,
+        declared: impl IntoIterator<Item = &'n str>,
+    ) -> BackendError {
+        let declared: Vec<&str> = declared.into_iter().collect();
+        BackendError::Undeclared {
+            operation: operation.into(),
+            kind,
+            name: name.to_owned(),
+            declared: if declared.is_empty() {
+                "none".to_owned()
+            } else {
+                declared.join(", ")
+            },
         }
     }
 

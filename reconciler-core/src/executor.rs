@@ -19,6 +19,7 @@ use crate::status::{Status, aggregate};
 
 /// What happened to one component in a reconcile.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Outcome {
     /// It ran and returned `Ok`.
     Ran,
@@ -214,7 +215,10 @@ fn walk<C: CharmReconciler + ?Sized>(charm: &mut C, ctx: &mut Context<'_>, pass:
             outcome: outcome.expect("every component was visited"),
         })
         .collect();
-    let unit_status = aggregate(components.iter().map(|c| (c.name.as_str(), &c.status)));
+    let unit_status = aggregate(components.iter().map(|c| {
+        let held_back = matches!(c.outcome, Outcome::Skipped { .. });
+        (c.name.as_str(), &c.status, held_back)
+    }));
     log_summary(&components, &unit_status);
     Report {
         components,
@@ -295,13 +299,13 @@ fn panicked(during: &str, panic: Panic) -> (Status, Outcome, Detail) {
 
 /// A contained panic: its message, and where it happened when the process's panic hook
 /// recorded it (see [`crate::panics`]).
-struct Panic {
-    message: String,
-    location: Option<String>,
+pub(crate) struct Panic {
+    pub(crate) message: String,
+    pub(crate) location: Option<String>,
 }
 
 /// Runs `f`, turning a panic into its message and location.
-fn contain<T>(f: impl FnOnce() -> T) -> Result<T, Panic> {
+pub(crate) fn contain<T>(f: impl FnOnce() -> T) -> Result<T, Panic> {
     catch_unwind(AssertUnwindSafe(f)).map_err(|payload| Panic {
         message: panic_message(payload),
         location: crate::panics::take_location(),

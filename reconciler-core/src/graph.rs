@@ -4,9 +4,16 @@
 //! The derive is the usual way to declare a graph; this builder applies the same rules
 //! (the same code, from `reconciler-graph`) when the graph is assembled, and yields a
 //! [`DynamicCharm`] the executor drives exactly like a derived charm.
+//!
+//! A [`DynamicCharm`] is not a [`Charm`](crate::Charm) (it is not built by a `new()`
+//! without arguments), but it is an [`EventHandler`]: hand
+//! [`handle_event_with`](crate::handle_event_with), the in-memory harness
+//! (`Harness::run_with`) or [`run_charm`](crate::juju::run_charm) the closure that builds
+//! it.
 
 use crate::component::Component;
 use crate::context::Context;
+use crate::dispatch::{EventHandler, Handled, UpdateStatus};
 use crate::error::{ComponentError, GraphError, GraphProblem};
 use crate::event::Observe;
 use crate::reconciler::CharmReconciler;
@@ -86,6 +93,8 @@ impl GraphBuilder {
                 components: self.components,
                 depends_on: graph.depends_on,
                 order: graph.order,
+                update_status: UpdateStatus::default(),
+                handler: None,
             }),
             Err(problems) => Err(GraphError {
                 problems: problems
@@ -133,12 +142,86 @@ fn describe(
     }
 }
 
-/// A validated graph built at run time; drive it with [`reconcile`](crate::reconcile).
+/// The handler of a [`DynamicCharm`] for events no component observes.
+type Handler = Box<dyn FnMut(&mut Context<'_>) -> Result<Handled, ComponentError>>;
+
+/// A validated graph built at run time.
+///
+/// Drive it with [`reconcile`](crate::reconcile), or handle whole events with it like a
+/// [`Charm`](crate::Charm): it is an [`EventHandler`], so
+/// [`handle_event_with`](crate::handle_event_with), the in-memory harness and
+/// [`run_charm`](crate::juju::run_charm) take the closure that builds it. What it does on `update-status` and with other events is set with
+/// [`with_update_status`](Self::with_update_status) and
+/// [`with_handler`](Self::with_handler).
+///
+/// ```
+/// use reconciler_core::testing::{Harness, State};
+/// use reconciler_core::{Component, Context, Event, GraphBuilder, Handled, Status};
+///
+/// struct Replica { index: usize }
+/// impl Component for Replica {
+///     fn status(&self, _: &mut Context<'_>) -> Status {
+///         if self.index == 0 { Status::active() } else { Status::waiting("syncing") }
+///     }
+/// }
+///
+/// let harness = Harness::from_yaml(
+///     "name: demo\nconfig:\n  options:\n    replicas: {type: int, default: 2}\nactions:\n  ping: {}\n",
+/// )?;
+/// // One component per replica: the graph is only known once the config is read.
+/// let build = |replicas: usize| {
+///     let mut builder = GraphBuilder::new();
+///     for index in 0..replicas {
+///         builder.add(format!("replica_{index}"), Replica { index }, &[]);
+///     }
+///     builder
+///         .build()
+///         .expect("a valid graph")
+///         .with_handler(|ctx| {
+///             let mut results = serde_json::Map::new();
+///             results.insert("pong".into(), true.into());
+///             ctx.backend().action_set(&results)?;
+///             Ok(Handled::Yes)
+///         })
+/// };
+///
+/// let out = harness.run_with(|| build(2), Event::ConfigChanged, State::default())?;
+/// assert_eq!(out.unit_status, Status::waiting("[replica_1] syncing"));
+/// assert_eq!(out.executed(), ["replica_0", "replica_1"]);
+///
+/// let out = harness.run_action_with(|| build(1), "ping", Default::default(), State::default())?;
+/// assert_eq!(out.action.unwrap().results["pong"], true);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub struct DynamicCharm {
     names: Vec<String>,
     components: Vec<Box<dyn Component>>,
     depends_on: Vec<Vec<usize>>,
     order: Vec<usize>,
+    update_status: UpdateStatus,
+    handler: Option<Handler>,
+}
+
+impl DynamicCharm {
+    /// This charm, doing `mode` on `update-status` (default: a full reconcile).
+    #[must_use]
+    pub fn with_update_status(mut self, mode: UpdateStatus) -> DynamicCharm {
+        self.update_status = mode;
+        self
+    }
+
+    /// This charm, handling the events no component observes (actions, stop, ...) with
+    /// `handler`, as [`Charm::handle_other`](crate::Charm::handle_other) does for a
+    /// derived charm. Without one, every such event is ignored (and an action is failed
+    /// as unhandled).
+    #[must_use]
+    pub fn with_handler(
+        mut self,
+        handler: impl FnMut(&mut Context<'_>) -> Result<Handled, ComponentError> + 'static,
+    ) -> DynamicCharm {
+        self.handler = Some(Box::new(handler));
+        self
+    }
 }
 
 impl std::fmt::Debug for DynamicCharm {
@@ -147,7 +230,22 @@ impl std::fmt::Debug for DynamicCharm {
             .field("names", &self.names)
             .field("depends_on", &self.depends_on)
             .field("order", &self.order)
+            .field("update_status", &self.update_status)
+            .field("handler", &self.handler.is_some())
             .finish_non_exhaustive()
+    }
+}
+
+impl EventHandler for DynamicCharm {
+    fn update_status_mode(&self) -> UpdateStatus {
+        self.update_status
+    }
+
+    fn handle_other_event(&mut self, ctx: &mut Context<'_>) -> Result<Handled, ComponentError> {
+        match &mut self.handler {
+            Some(handler) => handler(ctx),
+            None => Ok(Handled::Ignored),
+        }
     }
 }
 

@@ -59,6 +59,7 @@ extern crate self as reconciler_core;
 pub mod backend;
 pub mod component;
 pub mod context;
+mod declared;
 pub mod deps;
 pub mod dispatch;
 pub mod error;
@@ -81,7 +82,10 @@ pub use backend::{
 };
 pub use component::Component;
 pub use context::Context;
-pub use dispatch::{Charm, Handling, HookReport, UpdateStatus, handle_event};
+pub use dispatch::{
+    Charm, EventHandler, Handled, Handling, HookReport, UpdateStatus, handle_event,
+    handle_event_with,
+};
 pub use error::{BoxError, ComponentError, GraphError, GraphProblem, ResultExt};
 pub use event::{Event, Observe};
 pub use executor::{
@@ -103,8 +107,8 @@ pub use reconciler_macros::CharmReconciler;
 /// The names a charm author needs, in one import: `use reconciler_core::prelude::*;`.
 pub mod prelude {
     pub use crate::{
-        Charm, CharmReconciler, Component, ComponentError, Context, Event, Observe, ResultExt,
-        Status,
+        Charm, CharmReconciler, Component, ComponentError, Context, Event, Handled, Observe,
+        ResultExt, Status,
     };
 }
 

@@ -215,10 +215,18 @@ impl fmt::Display for Status {
 
 /// Picks the worst of named statuses and shapes it into the unit status.
 ///
-/// The rule (design.md, "Status aggregation"):
-/// - the worst status wins; ties go to the first in iteration order (field declaration
-///   order for a derived charm), except that among Active statuses the first one with a
-///   message wins;
+/// Each item is `(name, status, held_back)`, where `held_back` says that the executor
+/// skipped the component because a dependency was not Active (its status is then the
+/// runtime's Maintenance "waiting on ..."), rather than the component producing the status
+/// itself.
+///
+/// The rule:
+/// - the worst status wins;
+/// - among equally bad statuses, one the component produced itself beats one of a
+///   component held back by a dependency, so the unit status names the root cause and not
+///   a component waiting on it; otherwise the first in iteration order wins (field
+///   declaration order for a derived charm), except that among Active statuses the first
+///   one with a message wins;
 /// - the winner's message is prefixed with `[name] `;
 /// - if every status is Active with no message, or there are none, the result is plain
 ///   Active;
@@ -228,39 +236,53 @@ impl fmt::Display for Status {
 /// use reconciler_core::{aggregate, Status};
 ///
 /// let statuses = [
-///     ("workload", Status::active()),
-///     ("relation_2", Status::waiting("no relation")),
-///     ("kubernetes_resources", Status::waiting("later")),
+///     ("workload", Status::active(), false),
+///     ("relation_2", Status::waiting("no relation"), false),
+///     ("kubernetes_resources", Status::waiting("later"), false),
 /// ];
-/// let unit = aggregate(statuses.iter().map(|(n, s)| (*n, s)));
+/// let unit = aggregate(statuses.iter().map(|(n, s, h)| (*n, s, *h)));
 /// assert_eq!(unit, Status::waiting("[relation_2] no relation"));
+///
+/// // "website" (declared first) is held back by "database", which is busy: the unit
+/// // status names the cause.
+/// let held = Status::maintenance("waiting on database (maintenance: migrating)");
+/// let busy = Status::maintenance("migrating");
+/// assert_eq!(
+///     aggregate([("website", &held, true), ("database", &busy, false)]),
+///     Status::maintenance("[database] migrating"),
+/// );
 /// ```
 pub fn aggregate<'a, I>(statuses: I) -> Status
 where
-    I: IntoIterator<Item = (&'a str, &'a Status)>,
+    I: IntoIterator<Item = (&'a str, &'a Status, bool)>,
 {
-    let mut worst: Option<(&str, &Status)> = None;
-    for (name, status) in statuses {
+    let mut worst: Option<(&str, &Status, bool)> = None;
+    for (name, status, held_back) in statuses {
         let replace = match worst {
             None => true,
-            Some((_, current)) => match status.kind.cmp(&current.kind) {
+            Some((_, current, current_held_back)) => match status.kind.cmp(&current.kind) {
                 Ordering::Less => true,
-                // Among Active statuses the first one with something to say wins, so
-                // "[website] serving on :80" is not hidden behind a silent component.
+                // A component that produced its own status beats one held back by a
+                // dependency: the unit status names the root cause. Among Active statuses
+                // the first one with something to say wins, so "[website] serving on :80"
+                // is not hidden behind a silent component.
                 Ordering::Equal => {
-                    status.is_active() && current.message.is_empty() && !status.message.is_empty()
+                    (current_held_back && !held_back)
+                        || (status.is_active()
+                            && current.message.is_empty()
+                            && !status.message.is_empty())
                 }
                 Ordering::Greater => false,
             },
         };
         if replace {
-            worst = Some((name, status));
+            worst = Some((name, status, held_back));
         }
     }
     match worst {
         None => Status::active(),
-        Some((_, status)) if status.is_active() && status.message.is_empty() => Status::active(),
-        Some((name, status)) => status.prefixed(name).to_settable(),
+        Some((_, status, _)) if status.is_active() && status.message.is_empty() => Status::active(),
+        Some((name, status, _)) => status.prefixed(name).to_settable(),
     }
 }
 
@@ -324,7 +346,10 @@ mod tests {
     #[test]
     fn aggregate_of_plain_actives_is_plain_active() {
         let a = Status::active();
-        assert_eq!(aggregate([("a", &a), ("b", &a)]), Status::active());
+        assert_eq!(
+            aggregate([("a", &a, false), ("b", &a, false)]),
+            Status::active()
+        );
     }
 
     #[test]
@@ -332,7 +357,7 @@ mod tests {
         let a = Status::active();
         let b = Status::active_with("serving on :80");
         assert_eq!(
-            aggregate([("a", &a), ("b", &b)]),
+            aggregate([("a", &a, false), ("b", &b, false)]),
             Status::active_with("[b] serving on :80")
         );
     }
@@ -342,7 +367,7 @@ mod tests {
         let first = Status::blocked("first");
         let second = Status::blocked("second");
         assert_eq!(
-            aggregate([("x", &first), ("y", &second)]),
+            aggregate([("x", &first, false), ("y", &second, false)]),
             Status::blocked("[x] first")
         );
     }
@@ -352,12 +377,12 @@ mod tests {
         let e = Status::error("panicked: boom");
         let a = Status::active();
         assert_eq!(
-            aggregate([("a", &a), ("e", &e)]),
+            aggregate([("a", &a, false), ("e", &e, false)]),
             Status::blocked("error: [e] panicked: boom")
         );
         let u = Status::unknown("");
         assert_eq!(
-            aggregate([("u", &u), ("v", &u)]),
+            aggregate([("u", &u, false), ("v", &u, false)]),
             Status::waiting("status unknown: [u]")
         );
     }
@@ -368,8 +393,35 @@ mod tests {
         let a = Status::active_with("up");
         let u = Status::unknown("");
         assert_eq!(
-            aggregate([("u", &u), ("a", &a)]),
+            aggregate([("u", &u, false), ("a", &a, false)]),
             Status::active_with("[a] up")
+        );
+    }
+
+    #[test]
+    fn aggregate_ties_prefer_a_status_the_component_produced_over_a_held_back_one() {
+        let held = Status::maintenance("waiting on db (maintenance: migrating)");
+        let busy = Status::maintenance("migrating");
+        let other = Status::maintenance("other");
+        // The held-back component comes first, but the one that produced its status wins.
+        assert_eq!(
+            aggregate([
+                ("web", &held, true),
+                ("db", &busy, false),
+                ("x", &other, false)
+            ]),
+            Status::maintenance("[db] migrating")
+        );
+        // Among held-back components alone, the first still wins.
+        assert_eq!(
+            aggregate([("web", &held, true), ("api", &held, true)]),
+            Status::maintenance("[web] waiting on db (maintenance: migrating)")
+        );
+        // A worse status still wins whatever produced it.
+        let blocked = Status::blocked("stuck");
+        assert_eq!(
+            aggregate([("db", &busy, false), ("web", &blocked, true)]),
+            Status::blocked("[web] stuck")
         );
     }
 }

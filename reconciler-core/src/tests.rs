@@ -449,6 +449,23 @@ fn worst_status_ties_go_to_declaration_order_not_run_order() {
 }
 
 #[test]
+fn worst_status_ties_name_the_root_cause_not_a_component_waiting_on_it() {
+    // c0 is declared first but is held back by c1, which is busy: both are Maintenance,
+    // and the unit status names c1, the cause, not c0, which only waits on it.
+    let (report, _) = Fixture::new()
+        .add("c0", active(), &["c1"])
+        .add("c1", Script::Status(Status::maintenance("migrating")), &[])
+        .reconcile(true);
+    assert_eq!(
+        report.status_of("c0"),
+        Some(&Status::maintenance(
+            "waiting on c1 (maintenance: migrating)"
+        ))
+    );
+    assert_eq!(report.unit_status, Status::maintenance("[c1] migrating"));
+}
+
+#[test]
 fn empty_charm_is_active() {
     let (report, _) = Fixture::new().reconcile(true);
     assert_eq!(report.unit_status, Status::active());

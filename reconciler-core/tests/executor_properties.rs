@@ -453,9 +453,11 @@ fn settle(dag: &Dag, component: usize, memo: &mut Vec<Option<(Status, Outcome)>>
 }
 
 /// The unit status: the worst status (error, blocked, waiting, maintenance, active,
-/// unknown; ties to the earliest declared, except that among Active the earliest one with
-/// a message wins), prefixed with its component's name and mapped to a settable kind.
-fn unit_status(statuses: &[Status]) -> Status {
+/// unknown; ties to the earliest declared component that was not skipped for its
+/// dependencies, or if all were, to the earliest declared; except that among Active the
+/// earliest one with a message wins), prefixed with its component's name and mapped to a
+/// settable kind.
+fn unit_status(statuses: &[Status], outcomes: &[Outcome]) -> Status {
     const WORST_FIRST: [StatusKind; 6] = [
         StatusKind::Error,
         StatusKind::Blocked,
@@ -478,7 +480,11 @@ fn unit_status(statuses: &[Status]) -> Status {
             .find(|&i| !statuses[i].message.is_empty())
             .unwrap_or(candidates[0])
     } else {
-        candidates[0]
+        candidates
+            .iter()
+            .copied()
+            .find(|&i| !matches!(outcomes[i], Outcome::Skipped { .. }))
+            .unwrap_or(candidates[0])
     };
     let status = &statuses[winner];
     if status.kind == StatusKind::Active && status.message.is_empty() {
@@ -522,7 +528,7 @@ fn expected(dag: &Dag) -> Expected {
         .collect();
 
     Expected {
-        unit_status: unit_status(&statuses),
+        unit_status: unit_status(&statuses, &outcomes),
         statuses,
         outcomes,
         run_order,
@@ -579,7 +585,6 @@ fn expected_calls(behaviour: &Behaviour, outcome: &Outcome, leader: bool) -> Vec
         // checks below allow either (at most once), so this list is only the rest.
         Outcome::Skipped { .. } => vec![],
         Outcome::NotReady => vec![Call::Ready, Call::Status],
-        Outcome::StatusOnly => unreachable!("the model never expects a status-only run"),
         Outcome::Ran => vec![Call::Ready, Call::ConfigureUnit, app, Call::Status],
         Outcome::Panicked { .. } => vec![Call::Ready, Call::ConfigureUnit],
         Outcome::Failed { .. } => match behaviour {
@@ -588,6 +593,7 @@ fn expected_calls(behaviour: &Behaviour, outcome: &Outcome, leader: bool) -> Vec
             } => vec![Call::Ready, Call::ConfigureUnit, app],
             _ => vec![Call::Ready, Call::ConfigureUnit],
         },
+        other => unreachable!("the model never expects {other:?}"),
     }
 }
 

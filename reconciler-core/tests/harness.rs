@@ -94,6 +94,19 @@ impl Probe {
                     ctx.backend()
                         .state_set("peer-app", &bag.len().to_string())?;
                 }
+                step if step.starts_with("ids:") => {
+                    let ids = ctx.backend().relation_ids(&step["ids:".len()..])?;
+                    let text: Vec<String> = ids.iter().map(ToString::to_string).collect();
+                    ctx.backend().state_set("ids", &text.join(" "))?;
+                }
+                step if step.starts_with("config-value:") => {
+                    let value = ctx.config_value(&step["config-value:".len()..])?;
+                    ctx.backend()
+                        .state_set("config-value", &format!("{value:?}"))?;
+                }
+                step if step.starts_with("pebble-of:") => {
+                    ctx.backend().pebble(&step["pebble-of:".len()..])?;
+                }
                 other => panic!("unknown step {other}"),
             }
         }
@@ -130,18 +143,18 @@ impl Charm for ProbeCharm {
         ProbeCharm::default()
     }
 
-    fn handle_other(&mut self, ctx: &mut Context<'_>) -> Result<bool, ComponentError> {
+    fn handle_other(&mut self, ctx: &mut Context<'_>) -> Result<Handled, ComponentError> {
         match ctx.event() {
             Event::Action { name, .. } if name == "echo" => {
                 let params = ctx.backend().action_params()?;
                 ctx.backend().action_log("echoing")?;
                 ctx.backend().action_set(&params)?;
-                Ok(true)
+                Ok(Handled::Yes)
             }
             Event::Action { name, .. } if name == "explode" => {
                 Err(ComponentError::new("the action exploded"))
             }
-            _ => Ok(false),
+            _ => Ok(Handled::Ignored),
         }
     }
 }
@@ -561,7 +574,7 @@ fn the_status_is_set_once_per_reconcile() {
             (StatusTarget::App, Status::active())
         ]
     );
-    assert_eq!(out.ran(), ["probe"]);
+    assert_eq!(out.executed(), ["probe"]);
     assert!(out.skipped().is_empty());
 }
 
@@ -622,4 +635,144 @@ fn metadata_from_a_charm_dir_names_its_path() {
         "{err}"
     );
     std::fs::remove_dir_all(&dir).unwrap();
+}
+
+// ---- relation-broken -----------------------------------------------------------------------
+
+#[test]
+fn relation_ids_leave_out_the_relation_being_broken() {
+    let other = Relation::new(4, "website", "crawler");
+    let state = with_plan(
+        State::default()
+            .with_relation(website())
+            .with_relation(other),
+        "ids:website",
+    );
+    let out = harness()
+        .run::<ProbeCharm>(Event::relation_broken(&website()), state.clone())
+        .unwrap();
+    assert_eq!(out.state.stored["ids"], "4", "relation 3 is being broken");
+
+    // Any other event of the relation lists it.
+    let out = harness()
+        .run::<ProbeCharm>(Event::relation_changed(&website()), state)
+        .unwrap();
+    assert_eq!(out.state.stored["ids"], "3 4");
+}
+
+// ---- names the metadata does not declare ---------------------------------------------------
+
+/// The probe's status after running `plan` on config-changed.
+fn probe_status(plan: &str) -> Status {
+    let out = harness()
+        .run::<ProbeCharm>(Event::ConfigChanged, with_plan(State::default(), plan))
+        .unwrap();
+    out.status_of("probe").unwrap().clone()
+}
+
+#[test]
+fn an_undeclared_endpoint_is_an_error_not_an_empty_list() {
+    assert_eq!(
+        probe_status("ids:dbb"),
+        Status::blocked(
+            "relation-ids: the charm's metadata declares no relation endpoint \"dbb\" (declared: db, replicas, website)"
+        )
+    );
+    assert_eq!(probe_status("ids:db"), Status::active());
+}
+
+#[test]
+fn an_undeclared_container_is_an_error() {
+    assert_eq!(
+        probe_status("pebble-of:sidecar"),
+        Status::blocked(
+            "pebble: the charm's metadata declares no container \"sidecar\" (declared: workload)"
+        )
+    );
+}
+
+#[test]
+fn an_undeclared_config_option_is_an_error_naming_the_declared_ones() {
+    assert_eq!(
+        probe_status("config-value:prot"),
+        Status::blocked(
+            "config-get: the charm's metadata declares no config option \"prot\" (declared: debug, name, port, ratio)"
+        )
+    );
+    let out = harness()
+        .run::<ProbeCharm>(
+            Event::ConfigChanged,
+            with_plan(State::default(), "config-value:port"),
+        )
+        .unwrap();
+    assert_eq!(out.state.stored["config-value"], "Some(Int(8080))");
+    let out = harness()
+        .run::<ProbeCharm>(
+            Event::ConfigChanged,
+            with_plan(State::default(), "config-value:name"),
+        )
+        .unwrap();
+    assert_eq!(out.state.stored["config-value"], "None", "declared, unset");
+}
+
+// ---- one owner for a hook: panics, run-time graphs ------------------------------------------
+
+/// A charm whose constructor panics.
+#[derive(CharmReconciler)]
+struct Unbuildable {
+    #[component]
+    probe: Probe,
+}
+
+impl Charm for Unbuildable {
+    fn new() -> Unbuildable {
+        panic!("cannot build the charm")
+    }
+}
+
+#[test]
+fn a_panic_in_new_is_contained_as_under_juju() {
+    let out = harness()
+        .run::<Unbuildable>(Event::ConfigChanged, State::default().with_leader(true))
+        .unwrap();
+    let blocked = Status::blocked("charm error: cannot build the charm");
+    assert_eq!(out.unit_status, blocked);
+    assert_eq!(
+        out.statuses_set,
+        [
+            (StatusTarget::Unit, blocked.clone()),
+            (StatusTarget::App, blocked)
+        ]
+    );
+    assert!(matches!(out.hook.handling, Handling::Panicked { .. }));
+    assert!(out.logged("the charm panicked handling config-changed: cannot build the charm"));
+    assert_eq!(
+        out.to_string().lines().last(),
+        Some("the charm panicked: cannot build the charm")
+    );
+
+    let out = harness()
+        .run_action::<Unbuildable>("echo", Default::default(), State::default())
+        .unwrap();
+    assert_eq!(
+        out.action.unwrap().failure.as_deref(),
+        Some("the charm panicked: cannot build the charm")
+    );
+    assert!(out.statuses_set.is_empty());
+}
+
+#[test]
+fn a_run_time_graph_runs_in_the_harness() {
+    let build = || {
+        let mut builder = reconciler_core::GraphBuilder::new();
+        builder.add("probe", Probe::default(), &[]);
+        builder.build().expect("a valid graph")
+    };
+    let state = with_plan(State::default().with_relation(website()), "ids:website");
+    let out = harness()
+        .run_with(build, Event::relation_changed(&website()), state)
+        .unwrap();
+    assert_eq!(out.executed(), ["probe"]);
+    assert_eq!(out.state.stored["ids"], "3");
+    assert_eq!(out.unit_status, Status::active());
 }

@@ -1,5 +1,8 @@
 //! Test-only crate (not published): components and helpers shared by the cross-crate tests
-//! in `tests/` (derived charms at run time, the compile-fail cases of `ui/`).
+//! in `tests/` (derived charms at run time, the compile-fail cases of `ui/`, the test charm
+//! [`panicky`]).
+
+pub mod panicky;
 
 use std::cell::RefCell;
 use std::rc::Rc;

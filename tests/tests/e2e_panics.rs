@@ -1,17 +1,21 @@
 //! End to end: panics outside the components, through the real binary. The test charm
-//! `tests/charms/panicky` (`src/bin/panicky-charm.rs`) panics in `Charm::new` when
-//! `PANICKY_PANIC_IN_NEW` is set, and in its `panic` action's handler. Every case exits 0
-//! (docs/running-under-juju.md, "Exit code policy"), says what panicked in an ERROR line
+//! `tests/charms/panicky` (`src/panicky.rs`, run by `src/bin/panicky-charm.rs`) panics in
+//! `Charm::new` when `PANICKY_PANIC_IN_NEW` is set, in its handler when
+//! `PANICKY_PANIC_IN_HANDLER` is set, and in its `panic` action's handler. Every case exits
+//! 0 (docs/running-under-juju.md, "Exit code policy"), says what panicked in an ERROR line
 //! sent to `juju-log`, and reports the panic the one way Juju shows it: the unit status set
 //! once (Blocked `charm error: ...`, plus the application status on the leader) for a hook,
 //! `action-fail` (and no status) for an action.
+//!
+//! The same charm run in memory by the testing harness gives the same statuses and action
+//! failures (the `harness_` tests): one layer handles a hook, in tests as under Juju.
 
 mod juju_sim;
 
-use juju_sim::{Run, SimAction, SimState, Unit};
-
-const NEW_PANIC: &str = "Charm::new was told to panic (PANICKY_PANIC_IN_NEW is set)";
-const HANDLER_PANIC: &str = "the panic action's handler panicked";
+use juju_sim::{Run, SimAction, SimState, Unit, workspace};
+use reconciler_core::testing::{Harness, State};
+use reconciler_core::{Event, Status, StatusTarget};
+use reconciler_tests::panicky::{ACTION_PANIC, HANDLER_PANIC, NEW_PANIC, Panicky, Panics};
 
 fn state(leader: bool) -> SimState {
     SimState {
@@ -43,12 +47,11 @@ fn dispatch_action(unit: &Unit, name: &str) -> Run {
     )
 }
 
-/// The messages sent to `juju-log` at ERROR.
 /// The ERROR lines sent to juju-log, each checked to end with the panic's location in the
-/// test charm's source (`... (at tests/src/bin/panicky-charm.rs:LINE:COLUMN)`), which is
-/// then cut off so the tests do not depend on line numbers.
+/// test charm's source (`... (at tests/src/panicky.rs:LINE:COLUMN)`), which is then cut off
+/// so the tests do not depend on line numbers.
 fn juju_errors(unit: &Unit) -> Vec<String> {
-    const AT: &str = " (at tests/src/bin/panicky-charm.rs:";
+    const AT: &str = " (at tests/src/panicky.rs:";
     unit.state()
         .juju_log
         .into_iter()
@@ -177,7 +180,7 @@ fn panic_in_an_action_handler_fails_the_action_and_sets_no_status() {
     running_action(&unit);
     let run = dispatch_action(&unit, "panic");
     exit_0(&run);
-    let message = format!("the charm panicked: {HANDLER_PANIC}");
+    let message = format!("the charm panicked: {ACTION_PANIC}");
     assert_eq!(
         run.lines()
             .into_iter()
@@ -194,10 +197,10 @@ fn panic_in_an_action_handler_fails_the_action_and_sets_no_status() {
     assert_eq!(
         juju_errors(&unit),
         [format!(
-            "the charm panicked handling action panic: {HANDLER_PANIC}"
+            "the charm panicked handling action panic: {ACTION_PANIC}"
         )]
     );
-    assert!(run.stderr.contains(HANDLER_PANIC), "{}", run.stderr);
+    assert!(run.stderr.contains(ACTION_PANIC), "{}", run.stderr);
 }
 
 #[test]
@@ -219,4 +222,119 @@ fn panic_in_new_during_an_action_fails_the_action_and_sets_no_status() {
             "the charm panicked handling action echo: {NEW_PANIC}"
         )]
     );
+}
+
+#[test]
+fn panic_in_the_charms_handler_sets_blocked() {
+    let mut unit = Unit::panicky(&state(false));
+    unit.env
+        .push(("PANICKY_PANIC_IN_HANDLER".into(), "1".into()));
+    let run = unit.dispatch("hooks/stop", &[]);
+    exit_0(&run);
+    assert_eq!(run.tools(), ["status-set", "is-leader"]);
+    assert_eq!(
+        unit.state().unit_status.text(),
+        format!("blocked: charm error: {HANDLER_PANIC}")
+    );
+    assert_eq!(
+        juju_errors(&unit),
+        [format!("the charm panicked handling stop: {HANDLER_PANIC}")]
+    );
+}
+
+// ---- the same charm in the in-memory harness ------------------------------------------------
+
+fn harness() -> Harness {
+    Harness::from_charm_dir(workspace().join("tests/charms/panicky")).expect("panicky's metadata")
+}
+
+/// The harness's unit status in the stand-in tools' spelling (`blocked: message`), to
+/// compare with what the binary left under the stand-in hook tools.
+fn text(status: &Status) -> String {
+    status.to_string()
+}
+
+#[test]
+fn harness_panic_in_new_gives_the_status_it_gives_under_juju() {
+    let panics = Panics {
+        in_new: true,
+        ..Panics::default()
+    };
+    let out = harness()
+        .run_with(
+            || Panicky::build(panics),
+            Event::ConfigChanged,
+            State::default()
+                .with_unit_name("panicky/0")
+                .with_leader(true),
+        )
+        .unwrap();
+
+    let unit = panicking_new(&state(true));
+    exit_0(&unit.dispatch("hooks/config-changed", &[]));
+    let under_juju = unit.state();
+
+    assert_eq!(text(&out.unit_status), under_juju.unit_status.text());
+    assert_eq!(text(&out.app_status), under_juju.app_status.text());
+    assert_eq!(
+        out.statuses_set,
+        [
+            (StatusTarget::Unit, out.unit_status.clone()),
+            (StatusTarget::App, out.unit_status.clone())
+        ]
+    );
+    assert_eq!(
+        text(&out.unit_status),
+        format!("blocked: charm error: {NEW_PANIC}")
+    );
+}
+
+#[test]
+fn harness_panic_in_the_handler_gives_the_status_it_gives_under_juju() {
+    let panics = Panics {
+        in_handler: true,
+        ..Panics::default()
+    };
+    let out = harness()
+        .run_with(
+            || Panicky::build(panics),
+            Event::Stop,
+            State::default().with_unit_name("panicky/0"),
+        )
+        .unwrap();
+
+    let mut unit = Unit::panicky(&state(false));
+    unit.env
+        .push(("PANICKY_PANIC_IN_HANDLER".into(), "1".into()));
+    exit_0(&unit.dispatch("hooks/stop", &[]));
+
+    assert_eq!(text(&out.unit_status), unit.state().unit_status.text());
+    assert_eq!(
+        text(&out.unit_status),
+        format!("blocked: charm error: {HANDLER_PANIC}")
+    );
+}
+
+#[test]
+fn harness_panic_in_an_action_handler_fails_it_as_under_juju() {
+    let out = harness()
+        .run_action_with(
+            || Panicky::build(Panics::default()),
+            "panic",
+            Default::default(),
+            State::default().with_unit_name("panicky/0"),
+        )
+        .unwrap();
+
+    let unit = Unit::panicky(&state(true));
+    running_action(&unit);
+    exit_0(&dispatch_action(&unit, "panic"));
+    let under_juju = unit.state().action.expect("the action");
+
+    assert_eq!(out.action.unwrap().failure, under_juju.failed);
+    assert_eq!(
+        under_juju.failed,
+        Some(format!("the charm panicked: {ACTION_PANIC}"))
+    );
+    assert!(out.statuses_set.is_empty());
 }

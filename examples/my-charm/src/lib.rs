@@ -35,10 +35,9 @@
 
 #![warn(missing_docs)]
 
-use reconciler_core::event::RelationEventKind;
 use reconciler_core::pebble::{Layer, Service, ServiceStatus, Startup};
 use reconciler_core::prelude::*;
-use reconciler_core::{BackendError, Databag, Member, RelationId, Scope};
+use reconciler_core::{Databag, Member, RelationId, Scope};
 use serde::{Deserialize, Serialize};
 
 /// The workload container, as declared in `charmcraft.yaml` (and observed by
@@ -85,13 +84,13 @@ impl Charm for MyCharm {
 
     /// The `restart` action (see [`restart_workload`]); every other event no component
     /// observes is ignored.
-    fn handle_other(&mut self, ctx: &mut Context<'_>) -> Result<bool, ComponentError> {
+    fn handle_other(&mut self, ctx: &mut Context<'_>) -> Result<Handled, ComponentError> {
         match ctx.event() {
             Event::Action { name, .. } if name == RESTART_ACTION => {
                 restart_workload(ctx)?;
-                Ok(true)
+                Ok(Handled::Yes)
             }
-            _ => Ok(false),
+            _ => Ok(Handled::Ignored),
         }
     }
 }
@@ -117,26 +116,6 @@ pub fn restart_workload(ctx: &mut Context<'_>) -> Result<(), ComponentError> {
     results.insert("restarted".into(), SERVICE.into());
     ctx.backend().action_set(&results)?;
     Ok(())
-}
-
-/// The relations on `endpoint`, without the one being broken by the current event (during
-/// `relation-broken` the relation is going away and must not be configured).
-fn live_relations(ctx: &mut Context<'_>, endpoint: &str) -> Result<Vec<RelationId>, BackendError> {
-    let broken = match ctx.event() {
-        Event::Relation {
-            kind: RelationEventKind::Broken,
-            endpoint: e,
-            id,
-            ..
-        } if e == endpoint => Some(RelationId(*id)),
-        _ => None,
-    };
-    Ok(ctx
-        .backend()
-        .relation_ids(endpoint)?
-        .into_iter()
-        .filter(|id| Some(*id) != broken)
-        .collect())
 }
 
 /// What the workload component found in its container.
@@ -286,7 +265,8 @@ impl<'a> Component<&'a PebbleWorkload> for Relation1 {
             .port()
             .ok_or_else(|| ComponentError::waiting("the workload has no port yet"))?;
         self.port = Some(port);
-        self.relations = live_relations(ctx, RELATION_1)?;
+        // During relation-broken the backend leaves the relation being broken out.
+        self.relations = ctx.backend().relation_ids(RELATION_1)?;
         let backend = ctx.backend();
         let address = format!(
             "{}.{}-endpoints.{}.svc.cluster.local",
@@ -368,7 +348,7 @@ impl Component for Relation2 {
     fn configure_unit(&mut self, ctx: &mut Context<'_>, (): ()) -> Result<(), ComponentError> {
         self.related.clear();
         self.incomplete.clear();
-        let relations = live_relations(ctx, RELATION_2)?;
+        let relations = ctx.backend().relation_ids(RELATION_2)?;
         self.any = !relations.is_empty();
         for id in relations {
             let backend = ctx.backend();

@@ -50,7 +50,7 @@ fn container_not_ready_still_configures_relation_2_and_kubernetes_resources() {
         Status::waiting("[workload] waiting for Pebble in container workload")
     );
     assert_eq!(
-        out.ran(),
+        out.executed(),
         ["workload", "relation_2", "kubernetes_resources"]
     );
     assert_eq!(
@@ -89,7 +89,7 @@ fn relation_2_missing_kubernetes_resources_waits() {
             waiting_on: vec!["relation_2".into()]
         })
     );
-    assert_eq!(out.ran(), ["workload", "relation_1", "relation_2"]);
+    assert_eq!(out.executed(), ["workload", "relation_1", "relation_2"]);
     assert_eq!(
         out.unit_status,
         Status::waiting("[relation_2] waiting for relation-2")
@@ -118,7 +118,7 @@ fn everything_present_is_active() {
     assert_eq!(out.unit_status, Status::active());
     assert_eq!(out.app_status, Status::active());
     assert_eq!(
-        out.ran(),
+        out.executed(),
         [
             "workload",
             "relation_1",
@@ -244,7 +244,7 @@ fn bad_port_blocks_the_workload_and_holds_back_relation_1() {
         Status::blocked("[workload] config option port must be between 1 and 65535, not 70000")
     );
     assert_eq!(
-        out.ran(),
+        out.executed(),
         ["workload", "relation_2", "kubernetes_resources"]
     );
 }
@@ -270,7 +270,7 @@ fn relation_broken_is_treated_as_gone() {
         out.status_of("relation_2"),
         Some(&Status::waiting("waiting for relation-2"))
     );
-    assert_eq!(out.ran(), ["workload", "relation_1", "relation_2"]);
+    assert_eq!(out.executed(), ["workload", "relation_1", "relation_2"]);
 
     let out = run(Event::relation_broken(&relation_1()), full_state(true));
     assert_eq!(

@@ -11,10 +11,10 @@ use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use crate::backend::{
-    Backend, BackendError, Config, Databag, JsonMap, LogLevel, Member, Port, Protocol, RelationId,
-    Scope, StatusTarget,
+    Backend, BackendError, Config, ConfigValue, Databag, JsonMap, LogLevel, Member, Port, Protocol,
+    RelationId, Scope, StatusTarget,
 };
-use crate::event::Event;
+use crate::event::{Event, RelationEventKind};
 use crate::juju::env::{HookEnv, parse_relation_id};
 use crate::juju::pebble_client::PebbleClient;
 use crate::juju::tools::{HookTools, parse_json};
@@ -35,22 +35,35 @@ pub const PEBBLE_SOCKET_VAR: &str = "RECONCILER_PEBBLE_SOCKET";
 pub const DEFAULT_PEBBLE_SOCKET: &str = "/charm/containers/{container}/pebble.socket";
 
 /// The [`Backend`] that runs Juju's hook tools.
+///
+/// Names the charm's metadata does not declare are refused before any tool runs, with
+/// [`BackendError::Undeclared`]: a relation endpoint (`relation_ids`), a container
+/// (`pebble`), a config option (`config_value`).
+///
+/// During `<endpoint>-relation-broken`, `relation_ids` leaves out the relation being
+/// broken, as the Python `ops` library does: it is going away, and a charm that configures
+/// "every relation on the endpoint" must not configure it.
 pub struct HookToolBackend {
     tools: HookTools,
     unit_name: String,
     model_name: String,
-    containers: Vec<String>,
+    /// What the charm declares: endpoints, containers and config options are checked
+    /// against it.
+    metadata: Metadata,
     pebble_socket: String,
     /// The relation of the current event and its remote app, known without a tool call.
     event_relation: Option<(RelationId, String)>,
+    /// The relation a `relation-broken` event is about, left out of `relation_ids`.
+    broken_relation: Option<RelationId>,
     leader: Option<(bool, Instant)>,
+    /// How long a leadership answer is reused: [`LEADERSHIP_VALIDITY`] (tests shorten it).
+    leadership_validity: Duration,
     config: Option<Config>,
     relation_ids: HashMap<String, Vec<RelationId>>,
     relation_units: HashMap<RelationId, Vec<String>>,
     remote_apps: HashMap<RelationId, Option<String>>,
     databags: HashMap<(RelationId, Member), Databag>,
     pebbles: HashMap<String, PebbleClient>,
-    unit_status_sets: usize,
 }
 
 impl HookToolBackend {
@@ -65,25 +78,42 @@ impl HookToolBackend {
             } => Some((RelationId(*id), app.clone())),
             _ => None,
         };
+        let broken_relation = match &env.event {
+            Event::Relation {
+                kind: RelationEventKind::Broken,
+                id,
+                ..
+            } => Some(RelationId(*id)),
+            _ => None,
+        };
         HookToolBackend {
             tools,
             unit_name: env.unit_name.clone(),
             model_name: env.model_name.clone(),
-            containers: metadata.containers.clone(),
+            metadata: metadata.clone(),
             pebble_socket: std::env::var(PEBBLE_SOCKET_VAR)
                 .ok()
                 .filter(|s| !s.is_empty())
                 .unwrap_or_else(|| DEFAULT_PEBBLE_SOCKET.to_owned()),
             event_relation,
+            broken_relation,
             leader: None,
+            leadership_validity: LEADERSHIP_VALIDITY,
             config: None,
             relation_ids: HashMap::new(),
             relation_units: HashMap::new(),
             remote_apps: HashMap::new(),
             databags: HashMap::new(),
             pebbles: HashMap::new(),
-            unit_status_sets: 0,
         }
+    }
+
+    /// Reuses a leadership answer for `validity` instead of [`LEADERSHIP_VALIDITY`], so
+    /// tests can see an answer expire without waiting for it.
+    #[cfg(test)]
+    pub(crate) fn with_leadership_validity(mut self, validity: Duration) -> HookToolBackend {
+        self.leadership_validity = validity;
+        self
     }
 
     /// Uses `template` (with `{container}`) for Pebble socket paths instead of the
@@ -96,11 +126,6 @@ impl HookToolBackend {
     /// The tool runner, with its call counts.
     pub fn tools(&self) -> &HookTools {
         &self.tools
-    }
-
-    /// How many times the unit status was set successfully in this hook.
-    pub fn unit_status_sets(&self) -> usize {
-        self.unit_status_sets
     }
 
     fn run(&self, tool: &str, args: &[&str]) -> Result<Vec<u8>, BackendError> {
@@ -166,7 +191,7 @@ impl Backend for HookToolBackend {
         if let Some((leader, at)) = self.leader {
             // As ops does: an answer is trusted for the lease period, after which a long
             // hook asks again.
-            if at.elapsed() < LEADERSHIP_VALIDITY {
+            if at.elapsed() < self.leadership_validity {
                 return Ok(leader);
             }
         }
@@ -184,10 +209,16 @@ impl Backend for HookToolBackend {
         Ok(self.config.get_or_insert_with(Config::new))
     }
 
+    fn config_value(&mut self, key: &str) -> Result<Option<ConfigValue>, BackendError> {
+        crate::declared::option(&self.metadata, key)?;
+        Ok(self.config()?.get(key).cloned())
+    }
+
     fn relation_ids(&mut self, endpoint: &str) -> Result<Vec<RelationId>, BackendError> {
         if let Some(ids) = self.relation_ids.get(endpoint) {
             return Ok(ids.clone());
         }
+        crate::declared::endpoint(&self.metadata, endpoint)?;
         let args = [endpoint, "--format=json"];
         let raw: Option<Vec<String>> = self.tools.run_json("relation-ids", &args)?;
         let ids = raw
@@ -202,6 +233,11 @@ impl Backend for HookToolBackend {
                 })
             })
             .collect::<Result<Vec<_>, _>>()?;
+        // The relation being broken is going away: leave it out, as ops does.
+        let ids: Vec<RelationId> = ids
+            .into_iter()
+            .filter(|id| Some(*id) != self.broken_relation)
+            .collect();
         self.relation_ids.insert(endpoint.to_owned(), ids.clone());
         Ok(ids)
     }
@@ -300,9 +336,6 @@ impl Backend for HookToolBackend {
             "status-set",
             &[application, status.kind.as_str(), "--", &status.message],
         )?;
-        if target == Scope::Unit {
-            self.unit_status_sets += 1;
-        }
         Ok(())
     }
 
@@ -397,19 +430,7 @@ impl Backend for HookToolBackend {
     }
 
     fn pebble(&mut self, container: &str) -> Result<&mut dyn Pebble, BackendError> {
-        if !self.containers.iter().any(|c| c == container) {
-            return Err(BackendError::NotFound {
-                operation: "pebble".into(),
-                what: format!(
-                    "container {container:?} (the charm's metadata declares: {})",
-                    if self.containers.is_empty() {
-                        "none".to_owned()
-                    } else {
-                        self.containers.join(", ")
-                    }
-                ),
-            });
-        }
+        crate::declared::container(&self.metadata, container)?;
         let socket = self.pebble_socket.replace("{container}", container);
         Ok(self
             .pebbles
@@ -439,5 +460,141 @@ mod tests {
         let mut out = Vec::new();
         flatten("", &results, &mut out);
         assert_eq!(out, ["a.b=x", "a.c=2", "d=true"]);
+    }
+
+    /// A charm directory and a directory of stand-in hook tools (shell scripts that print a
+    /// fixed answer), removed on drop.
+    struct Sandbox(std::path::PathBuf);
+
+    const METADATA: &str = "name: c\nrequires:\n  db: {interface: pg}\nprovides:\n  website: {interface: http}\ncontainers:\n  workload: {}\nconfig:\n  options:\n    port: {type: int, default: 8080}\n    name: {type: string}\n";
+
+    impl Sandbox {
+        fn new() -> Sandbox {
+            use std::sync::atomic::{AtomicUsize, Ordering};
+            static N: AtomicUsize = AtomicUsize::new(0);
+            let path = std::env::temp_dir().join(format!(
+                "reconciler-hook-tools-test-{}-{}",
+                std::process::id(),
+                N.fetch_add(1, Ordering::Relaxed)
+            ));
+            std::fs::create_dir_all(path.join("tools")).unwrap();
+            std::fs::write(path.join("charmcraft.yaml"), METADATA).unwrap();
+            let sandbox = Sandbox(path);
+            sandbox.tool("is-leader", "true");
+            sandbox.tool("relation-ids", r#"["db:1","db:2"]"#);
+            sandbox.tool("config-get", r#"{"port":8080}"#);
+            sandbox
+        }
+
+        /// A tool that prints `stdout` and succeeds.
+        fn tool(&self, name: &str, stdout: &str) {
+            use std::os::unix::fs::PermissionsExt;
+            let path = self.0.join("tools").join(name);
+            std::fs::write(&path, format!("#!/bin/sh\nprintf '%s' '{stdout}'\n")).unwrap();
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+        }
+
+        /// A backend for the hook `dispatch_path`, with the event's extra variables.
+        fn backend(&self, dispatch_path: &str, vars: &[(&str, &str)]) -> HookToolBackend {
+            let mut map: std::collections::BTreeMap<String, String> = vars
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect();
+            map.insert("JUJU_DISPATCH_PATH".into(), dispatch_path.into());
+            map.insert("JUJU_UNIT_NAME".into(), "c/0".into());
+            map.insert("JUJU_CHARM_DIR".into(), self.0.display().to_string());
+            let (env, metadata) = HookEnv::from_vars(&map, "c", &self.0).unwrap();
+            HookToolBackend::new(HookTools::in_dir(self.0.join("tools")), &env, &metadata)
+        }
+    }
+
+    impl Drop for Sandbox {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+
+    fn calls(backend: &HookToolBackend, tool: &str) -> usize {
+        backend.tools().calls().get(tool).copied().unwrap_or(0)
+    }
+
+    #[test]
+    fn leadership_is_reused_for_its_validity_and_asked_again_after() {
+        let sandbox = Sandbox::new();
+        let event = Event::ConfigChanged;
+
+        let mut backend = sandbox.backend("hooks/config-changed", &[]);
+        let mut ctx = crate::Context::new(&mut backend, &event);
+        assert!(ctx.is_leader().unwrap());
+        assert!(ctx.is_leader().unwrap());
+        assert_eq!(calls(&backend, "is-leader"), 1, "within the 30 s validity");
+
+        // An answer that has expired is asked for again, even within one context: the
+        // backend's lease is the only leadership cache.
+        let mut backend = sandbox
+            .backend("hooks/config-changed", &[])
+            .with_leadership_validity(Duration::ZERO);
+        let mut ctx = crate::Context::new(&mut backend, &event);
+        assert!(ctx.is_leader().unwrap());
+        assert!(ctx.is_leader().unwrap());
+        assert_eq!(calls(&backend, "is-leader"), 2, "expired, so asked again");
+    }
+
+    #[test]
+    fn relation_ids_leave_out_the_relation_being_broken() {
+        let sandbox = Sandbox::new();
+        let mut backend = sandbox.backend(
+            "hooks/db-relation-broken",
+            &[("JUJU_RELATION_ID", "db:2"), ("JUJU_REMOTE_APP", "pg")],
+        );
+        assert_eq!(backend.relation_ids("db").unwrap(), [RelationId(1)]);
+        // From the cache too.
+        assert_eq!(backend.relation_ids("db").unwrap(), [RelationId(1)]);
+        assert_eq!(calls(&backend, "relation-ids"), 1);
+
+        // Any other event lists every relation.
+        let mut backend = sandbox.backend(
+            "hooks/db-relation-changed",
+            &[("JUJU_RELATION_ID", "db:2"), ("JUJU_REMOTE_APP", "pg")],
+        );
+        assert_eq!(
+            backend.relation_ids("db").unwrap(),
+            [RelationId(1), RelationId(2)]
+        );
+    }
+
+    #[test]
+    fn names_the_metadata_does_not_declare_are_refused_without_a_tool_call() {
+        let sandbox = Sandbox::new();
+        let mut backend = sandbox.backend("hooks/config-changed", &[]);
+
+        let error = backend.relation_ids("dbb").unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "relation-ids: the charm's metadata declares no relation endpoint \"dbb\" (declared: db, website)"
+        );
+        assert!(matches!(error, BackendError::Undeclared { .. }));
+
+        let error = backend.pebble("sidecar").err().unwrap();
+        assert_eq!(
+            error.to_string(),
+            "pebble: the charm's metadata declares no container \"sidecar\" (declared: workload)"
+        );
+
+        let error = backend.config_value("prot").unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "config-get: the charm's metadata declares no config option \"prot\" (declared: name, port)"
+        );
+        assert_eq!(backend.tools().total_calls(), 0);
+
+        // Declared names work: a set option, an unset one, the whole map.
+        assert_eq!(
+            backend.config_value("port").unwrap(),
+            Some(ConfigValue::Int(8080))
+        );
+        assert_eq!(backend.config_value("name").unwrap(), None);
+        assert_eq!(backend.config().unwrap().len(), 1);
+        assert_eq!(calls(&backend, "config-get"), 1);
     }
 }

@@ -26,5 +26,5 @@ pub use env::{EnvError, HookEnv};
 pub use hook_tools::HookToolBackend;
 pub use log_layer::{JujuLogSink, LogConfig, LogMode};
 pub use pebble_client::PebbleClient;
-pub use run::{HookOutcome, run, run_with};
+pub use run::{HookOutcome, run, run_charm, run_with};
 pub use tools::{HookTools, ToolFailure};

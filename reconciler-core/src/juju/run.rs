@@ -3,24 +3,22 @@
 //! Exit code policy: 0 whenever the charm could explain the outcome with a status (or the
 //! event is one it has nothing to do for); 1 only where Juju should retry the hook: the
 //! hook environment is unusable (no event to handle, metadata unreadable, a variable Juju
-//! always sets is missing or malformed), or the final `status-set` itself failed.
+//! always sets is missing or malformed), or the outcome could not be recorded (the final
+//! `status-set`, or an action's `action-set` or `action-fail`, failed).
 
-use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::process::ExitCode;
 use std::time::Instant;
 
 use tracing::{debug, error, warn};
 use tracing_subscriber::layer::SubscriberExt;
 
-use crate::backend::{Backend, Scope};
 use crate::context::Context;
-use crate::dispatch::{Charm, Handling, HookReport, handle_event};
+use crate::dispatch::{Charm, EventHandler, Handling, HookReport, handle_event_with};
 use crate::event::Event;
 use crate::juju::env::HookEnv;
 use crate::juju::hook_tools::HookToolBackend;
 use crate::juju::log_layer::{JujuLogSink, LogConfig};
 use crate::juju::tools::HookTools;
-use crate::status::Status;
 
 /// What one hook came to.
 #[derive(Debug)]
@@ -29,15 +27,15 @@ pub struct HookOutcome {
     pub exit_code: u8,
     /// The event handled, if the environment named one.
     pub event: Option<Event>,
-    /// What the routing did, if the charm was built and ran.
+    /// What the routing did, if the environment named an event to handle.
     pub report: Option<HookReport>,
     /// Why the hook could not be handled normally, if it could not.
     pub problem: Option<String>,
 }
 
 impl HookOutcome {
-    /// The exit code as an [`ExitCode`].
-    pub fn exit_code(&self) -> ExitCode {
+    /// [`exit_code`](Self::exit_code) as the [`ExitCode`] `main` returns.
+    pub fn to_exit_code(&self) -> ExitCode {
         ExitCode::from(self.exit_code)
     }
 }
@@ -46,12 +44,40 @@ impl HookOutcome {
 /// code to end the process with.
 ///
 /// It reads the hook environment (see [`HookEnv`]), installs logging to `juju-log` (see
-/// [`crate::juju::log_layer`]), builds the charm with [`Charm::new`], routes the event
-/// with [`handle_event`] (reconcile, remove, update-status, the charm's own handler, or
-/// log-and-ignore), and sets the final unit status exactly once (and the application
-/// status on the leader), also when a component failed or the charm panicked. Logs are
-/// flushed before it returns.
+/// [`crate::juju::log_layer`]), and hands the event to [`handle_event_with`], which
+/// builds the charm with [`Charm::new`], routes the event (reconcile, remove,
+/// update-status, the charm's own handler, or log-and-ignore), contains panics, and sets
+/// the final unit status exactly once (and the application status on the leader). Logs
+/// are flushed before it returns.
 pub fn run<C: Charm>() -> ExitCode {
+    run_charm(C::new)
+}
+
+/// Like [`run`], for a charm built by `new` rather than by [`Charm::new`]: a
+/// [`DynamicCharm`](crate::DynamicCharm) whose components are only known at run time.
+///
+/// ```no_run
+/// use reconciler_core::{Component, Context, GraphBuilder, Status};
+///
+/// struct Worker;
+/// impl Component for Worker {
+///     fn status(&self, _: &mut Context<'_>) -> Status { Status::active() }
+/// }
+///
+/// fn main() -> std::process::ExitCode {
+///     reconciler_core::juju::run_charm(|| {
+///         let mut builder = GraphBuilder::new();
+///         builder.add("worker", Worker, &[]);
+///         // A panic here is contained: the unit is set Blocked "charm error: ...".
+///         builder.build().unwrap_or_else(|e| panic!("{e}"))
+///     })
+/// }
+/// ```
+pub fn run_charm<C, F>(new: F) -> ExitCode
+where
+    C: EventHandler,
+    F: FnOnce() -> C,
+{
     // Panics are contained and reported through juju-log and stderr with their location;
     // Rust's default hook would print a second report.
     crate::panics::install_hook();
@@ -66,17 +92,27 @@ pub fn run<C: Charm>() -> ExitCode {
             warn!("{problem}");
         }
         // The sink writes errors to stderr itself.
-        run_with::<C>(tools.clone(), true)
+        run_with(new, tools.clone(), true)
     });
     sink.flush();
-    outcome.exit_code()
+    outcome.to_exit_code()
 }
 
-/// One hook, with logging already set up by the caller: what [`run`] does between
+/// One hook, with logging already set up by the caller: what [`run_charm`] does between
 /// installing and flushing its logger. `stderr_logged` says whether error records already
 /// reach stderr through the caller's logging; if not, fatal problems are written there too.
-pub fn run_with<C: Charm>(tools: HookTools, stderr_logged: bool) -> HookOutcome {
+pub fn run_with<C, F>(new: F, tools: HookTools, stderr_logged: bool) -> HookOutcome
+where
+    C: EventHandler,
+    F: FnOnce() -> C,
+{
     let started = Instant::now();
+    let report_problem = |text: &str| {
+        error!("{text}");
+        if !stderr_logged {
+            eprintln!("ERROR {text}");
+        }
+    };
     let (env, metadata) = match HookEnv::from_env() {
         Ok(found) => found,
         Err(e) => {
@@ -88,10 +124,7 @@ pub fn run_with<C: Charm>(tools: HookTools, stderr_logged: bool) -> HookOutcome 
             } else {
                 format!("cannot handle this hook: {e}; nothing to do, exiting successfully")
             };
-            error!("{text}");
-            if !stderr_logged {
-                eprintln!("ERROR {text}");
-            }
+            report_problem(&text);
             return HookOutcome {
                 exit_code: u8::from(retry),
                 event: None,
@@ -102,12 +135,7 @@ pub fn run_with<C: Charm>(tools: HookTools, stderr_logged: bool) -> HookOutcome 
     };
     let event = env.event.clone();
     let mut backend = HookToolBackend::new(tools.clone(), &env, &metadata);
-
-    let result = catch_unwind(AssertUnwindSafe(|| {
-        let mut charm = C::new();
-        let mut ctx = Context::new(&mut backend, &event);
-        handle_event(&mut charm, &mut ctx)
-    }));
+    let report = handle_event_with(new, &mut Context::new(&mut backend, &event));
 
     let mut outcome = HookOutcome {
         exit_code: 0,
@@ -115,60 +143,45 @@ pub fn run_with<C: Charm>(tools: HookTools, stderr_logged: bool) -> HookOutcome 
         report: None,
         problem: None,
     };
-    match result {
-        Ok(report) => {
-            if !report.status_errors.is_empty() {
-                let text = format!(
-                    "setting the final status failed ({}); exiting with an error so that Juju \
-                     retries the hook",
-                    report.status_errors.join("; ")
-                );
-                error!("{text}");
+    if !report.outcome_recorded() {
+        let (what, consequence) = if report.status_errors.is_empty() {
+            (
+                "recording the action's outcome failed",
+                "so that Juju marks the action failed rather than completed",
+            )
+        } else {
+            (
+                "setting the final status failed",
+                "so that Juju retries the hook",
+            )
+        };
+        let errors: Vec<&str> = report
+            .status_errors
+            .iter()
+            .chain(&report.action_errors)
+            .map(String::as_str)
+            .collect();
+        let text = format!(
+            "{what} ({}); exiting with an error {consequence}",
+            errors.join("; ")
+        );
+        // handle_event_with logged each failure; this line says what it means.
+        report_problem(&text);
+        outcome.exit_code = 1;
+        outcome.problem = Some(text);
+    } else {
+        match &report.handling {
+            Handling::Handled(Err(text)) => outcome.problem = Some(text.clone()),
+            Handling::Panicked { message, .. } => {
                 if !stderr_logged {
-                    eprintln!("ERROR {text}");
+                    eprintln!("ERROR the charm panicked handling {event}: {message}");
                 }
-                outcome.exit_code = 1;
-                outcome.problem = Some(text);
-            } else if let Handling::Handled(Err(text)) = &report.handling {
-                outcome.problem = Some(text.clone());
+                outcome.problem = Some(format!("the charm panicked: {message}"));
             }
-            outcome.report = Some(report);
-        }
-        Err(payload) => {
-            let message = crate::executor::panic_message(payload);
-            let text = match crate::panics::take_location() {
-                Some(location) => {
-                    format!("the charm panicked handling {event}: {message} (at {location})")
-                }
-                None => format!("the charm panicked handling {event}: {message}"),
-            };
-            error!("{text}");
-            if !stderr_logged {
-                eprintln!("ERROR {text}");
-            }
-            outcome.problem = Some(text);
-            if matches!(event, Event::Action { .. }) {
-                if let Err(e) = backend.action_fail(&format!("the charm panicked: {message}")) {
-                    error!("action-fail failed: {e}");
-                }
-            } else if backend.unit_status_sets() == 0 {
-                // handle_event never got to set the status: set it here, once.
-                let status = Status::blocked(format!("charm error: {message}"));
-                if let Err(e) = backend.status_set(Scope::Unit, &status) {
-                    error!(
-                        "setting the unit status failed: {e}; exiting with an error so that Juju retries the hook"
-                    );
-                    outcome.exit_code = 1;
-                }
-                if backend.is_leader().unwrap_or(false)
-                    && let Err(e) = backend.status_set(Scope::App, &status)
-                {
-                    error!("setting the application status failed: {e}");
-                    outcome.exit_code = 1;
-                }
-            }
+            _ => {}
         }
     }
+    outcome.report = Some(report);
 
     if tracing::enabled!(tracing::Level::DEBUG) {
         let calls = backend.tools().calls();

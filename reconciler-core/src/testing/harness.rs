@@ -9,7 +9,7 @@ use tracing_subscriber::layer::SubscriberExt as _;
 
 use crate::backend::{Databag, JsonMap, RelationId, Scope, StatusTarget};
 use crate::context::Context;
-use crate::dispatch::{Charm, Handling, HookReport, handle_event};
+use crate::dispatch::{Charm, EventHandler, Handling, HookReport, handle_event_with};
 use crate::event::Event;
 use crate::executor::{Outcome, Report};
 use crate::logging::{self, LogRecord};
@@ -19,8 +19,9 @@ use crate::testing::consistency::{self, Inconsistency};
 use crate::testing::memory::MemoryBackend;
 use crate::testing::state::{Relation, State};
 
-/// Runs a charm's events in memory, without Juju: the same routing as under Juju
-/// ([`handle_event`]), against a [`MemoryBackend`] over a [`State`].
+/// Runs a charm's events in memory, without Juju: the same handling as under Juju
+/// ([`handle_event_with`]: routing, panic containment, the final status), against a
+/// [`MemoryBackend`] over a [`State`].
 ///
 /// A harness holds the charm's metadata (from its `charmcraft.yaml`), which gives config
 /// defaults and types, endpoints, containers and actions. Before each run it checks that
@@ -63,7 +64,7 @@ use crate::testing::state::{Relation, State};
 /// // A value in the state overrides it.
 /// let out = harness.run::<Demo>(Event::ConfigChanged, State::default().with_config("greeting", ""))?;
 /// assert_eq!(out.unit_status, Status::blocked("[greeter] set the greeting option"));
-/// assert_eq!(out.ran(), ["greeter"]);
+/// assert_eq!(out.executed(), ["greeter"]);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Clone, Debug)]
@@ -132,8 +133,31 @@ impl Harness {
     ///
     /// Fails, without running anything, with the first [`Inconsistency`] found (see
     /// [`check`](Self::check) for all of them).
+    ///
+    /// The backend checks names against the metadata as under Juju: `relation_ids` of an
+    /// undeclared endpoint, `pebble` of an undeclared container and `config_value` of an
+    /// undeclared option are errors (see [`MemoryBackend::with_metadata`]).
     pub fn run<C: Charm>(&self, event: Event, state: State) -> Result<Output, Inconsistency> {
-        self.execute::<C>(event, state, None)
+        self.execute(C::new, event, state, None)
+    }
+
+    /// Like [`run`](Self::run), for a charm built by `new`: a
+    /// [`DynamicCharm`](crate::DynamicCharm) assembled at run time, or a charm built from
+    /// values the test chooses. `new` runs inside the hook, so a panic in it is contained
+    /// as under Juju (the unit is set Blocked `charm error: ...`).
+    ///
+    /// See [`DynamicCharm`](crate::DynamicCharm) for an example.
+    pub fn run_with<C, F>(
+        &self,
+        new: F,
+        event: Event,
+        state: State,
+    ) -> Result<Output, Inconsistency>
+    where
+        C: EventHandler,
+        F: FnOnce() -> C,
+    {
+        self.execute(new, event, state, None)
     }
 
     /// Runs the action `name` with `params` (the action's `action-get` answer).
@@ -146,12 +170,12 @@ impl Harness {
     /// struct Demo {}
     /// impl Charm for Demo {
     ///     fn new() -> Demo { Demo {} }
-    ///     fn handle_other(&mut self, ctx: &mut Context<'_>) -> Result<bool, ComponentError> {
+    ///     fn handle_other(&mut self, ctx: &mut Context<'_>) -> Result<Handled, ComponentError> {
     ///         let params = ctx.backend().action_params()?;
     ///         let mut results = serde_json::Map::new();
     ///         results.insert("echo".into(), params["text"].clone());
     ///         ctx.backend().action_set(&results)?;
-    ///         Ok(true)
+    ///         Ok(Handled::Yes)
     ///     }
     /// }
     ///
@@ -169,15 +193,36 @@ impl Harness {
         params: JsonMap,
         state: State,
     ) -> Result<Output, Inconsistency> {
-        self.execute::<C>(Event::action(name), state, Some(params))
+        self.execute(C::new, Event::action(name), state, Some(params))
     }
 
-    fn execute<C: Charm>(
+    /// Like [`run_action`](Self::run_action), for a charm built by `new` (see
+    /// [`run_with`](Self::run_with)).
+    pub fn run_action_with<C, F>(
         &self,
+        new: F,
+        name: &str,
+        params: JsonMap,
+        state: State,
+    ) -> Result<Output, Inconsistency>
+    where
+        C: EventHandler,
+        F: FnOnce() -> C,
+    {
+        self.execute(new, Event::action(name), state, Some(params))
+    }
+
+    fn execute<C, F>(
+        &self,
+        new: F,
         event: Event,
         state: State,
         params: Option<JsonMap>,
-    ) -> Result<Output, Inconsistency> {
+    ) -> Result<Output, Inconsistency>
+    where
+        C: EventHandler,
+        F: FnOnce() -> C,
+    {
         if let Some(problem) = self.check(&event, &state).into_iter().next() {
             return Err(problem);
         }
@@ -187,16 +232,16 @@ impl Harness {
         effective.config = config;
 
         let (layer, records) = logging::collector();
-        let mut backend = MemoryBackend::new(effective);
+        let mut backend = MemoryBackend::new(effective)
+            .with_metadata(self.metadata.clone())
+            .for_event(&event);
         backend.log_sink = Some(records.clone());
         if matches!(event, Event::Action { .. }) {
             backend.action_params = Some(params.unwrap_or_default());
         }
         let subscriber = tracing_subscriber::registry().with(layer);
         let hook = tracing::subscriber::with_default(subscriber, || {
-            let mut charm = C::new();
-            let mut ctx = Context::new(&mut backend, &event);
-            handle_event(&mut charm, &mut ctx)
+            handle_event_with(new, &mut Context::new(&mut backend, &event))
         });
 
         let MemoryBackend {
@@ -338,8 +383,11 @@ impl Output {
         self.hook.report()
     }
 
-    /// The names of the components that ran, in run order (empty if nothing reconciled).
-    pub fn ran(&self) -> Vec<&str> {
+    /// The names of the components whose configure methods were called, in call order
+    /// (empty if nothing reconciled): every component that was not skipped or not ready,
+    /// whatever came of it. Those whose configure returned an error or panicked are
+    /// included; [`outcome_of`](Self::outcome_of) tells them apart.
+    pub fn executed(&self) -> Vec<&str> {
         self.report()
             .map(Report::executed_names)
             .unwrap_or_default()
@@ -434,6 +482,9 @@ impl fmt::Display for Output {
                 return writeln!(f, "the charm's own handler failed: {error}");
             }
             Handling::Ignored => return writeln!(f, "ignored: nothing observes this event"),
+            Handling::Panicked { message, .. } => {
+                return writeln!(f, "the charm panicked: {message}");
+            }
         };
         let name_width = rows.iter().map(|r| r.0.len()).max().unwrap_or(0).max(9);
         let outcome_width = rows.iter().map(|r| r.1.len()).max().unwrap_or(0).max(7);

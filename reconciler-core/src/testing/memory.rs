@@ -2,9 +2,11 @@
 //! recording what the charm did.
 
 use crate::backend::{
-    Backend, BackendError, Config, Databag, JsonMap, LogLevel, Member, Port, RelationId, Scope,
-    StatusTarget,
+    Backend, BackendError, Config, ConfigValue, Databag, JsonMap, LogLevel, Member, Port,
+    RelationId, Scope, StatusTarget,
 };
+use crate::event::{Event, RelationEventKind};
+use crate::metadata::Metadata;
 use crate::pebble::{
     CheckInfo, Layer, Override, Pebble, Service, ServiceInfo, ServiceStatus, Startup,
 };
@@ -16,6 +18,13 @@ use crate::testing::state::{Container, State};
 /// It enforces what Juju enforces (only the leader writes application data and status;
 /// an empty relation value deletes the key; only settable statuses are accepted) and
 /// records the hook's side effects for tests to assert on.
+///
+/// Given the charm's metadata ([`with_metadata`](Self::with_metadata), as the harness
+/// does), it refuses names the metadata does not declare exactly as the hook-tool backend
+/// does, with [`BackendError::Undeclared`]: a relation endpoint (`relation_ids`), a
+/// container (`pebble`), a config option (`config_value`). Without metadata it checks no
+/// names. Given the event ([`for_event`](Self::for_event)), `relation_ids` leaves out the
+/// relation a `relation-broken` event is about, as under Juju.
 #[derive(Clone, Debug)]
 pub struct MemoryBackend {
     /// The model, updated as the charm acts on it.
@@ -35,6 +44,10 @@ pub struct MemoryBackend {
     /// Where `juju-log` lines also go, so the harness sees them in order with the
     /// runtime's own `tracing` lines.
     pub(crate) log_sink: Option<crate::logging::Records>,
+    /// The charm's declarations, when known: names are checked against them.
+    metadata: Option<Metadata>,
+    /// The relation a `relation-broken` event is about, left out of `relation_ids`.
+    broken_relation: Option<RelationId>,
 }
 
 impl MemoryBackend {
@@ -49,7 +62,48 @@ impl MemoryBackend {
             action_failure: None,
             action_logs: Vec::new(),
             log_sink: None,
+            metadata: None,
+            broken_relation: None,
         }
+    }
+
+    /// This backend, checking the names the charm uses against `metadata`: a relation
+    /// endpoint, container or config option it does not declare is an error.
+    ///
+    /// ```
+    /// use reconciler_core::metadata::Metadata;
+    /// use reconciler_core::testing::{MemoryBackend, State};
+    /// use reconciler_core::Backend;
+    ///
+    /// let yaml = "name: demo\nrequires:\n  db: {interface: pgsql}\n";
+    /// let metadata = Metadata::parse(yaml, "charmcraft.yaml".as_ref())?;
+    /// let mut backend = MemoryBackend::new(State::default()).with_metadata(metadata);
+    /// assert!(backend.relation_ids("db")?.is_empty());
+    /// assert_eq!(
+    ///     backend.relation_ids("dbb").unwrap_err().to_string(),
+    ///     "relation-ids: the charm's metadata declares no relation endpoint \"dbb\" (declared: db)",
+    /// );
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[must_use]
+    pub fn with_metadata(mut self, metadata: Metadata) -> MemoryBackend {
+        self.metadata = Some(metadata);
+        self
+    }
+
+    /// This backend, answering as it would while handling `event`: during
+    /// `<endpoint>-relation-broken`, `relation_ids` leaves out the relation being broken.
+    #[must_use]
+    pub fn for_event(mut self, event: &Event) -> MemoryBackend {
+        self.broken_relation = match event {
+            Event::Relation {
+                kind: RelationEventKind::Broken,
+                id,
+                ..
+            } => Some(RelationId(*id)),
+            _ => None,
+        };
+        self
     }
 
     fn relation(
@@ -101,12 +155,22 @@ impl Backend for MemoryBackend {
         Ok(&self.state.config)
     }
 
+    fn config_value(&mut self, key: &str) -> Result<Option<ConfigValue>, BackendError> {
+        if let Some(metadata) = &self.metadata {
+            crate::declared::option(metadata, key)?;
+        }
+        Ok(self.state.config.get(key).cloned())
+    }
+
     fn relation_ids(&mut self, endpoint: &str) -> Result<Vec<RelationId>, BackendError> {
+        if let Some(metadata) = &self.metadata {
+            crate::declared::endpoint(metadata, endpoint)?;
+        }
         Ok(self
             .state
             .relations
             .iter()
-            .filter(|r| r.endpoint == endpoint)
+            .filter(|r| r.endpoint == endpoint && Some(r.id) != self.broken_relation)
             .map(|r| r.id)
             .collect())
     }
@@ -266,6 +330,9 @@ impl Backend for MemoryBackend {
     }
 
     fn pebble(&mut self, container: &str) -> Result<&mut dyn Pebble, BackendError> {
+        if let Some(metadata) = &self.metadata {
+            crate::declared::container(metadata, container)?;
+        }
         match self.state.containers.get_mut(container) {
             Some(container) => Ok(container),
             None => Err(BackendError::NotFound {
