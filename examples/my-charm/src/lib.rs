@@ -37,7 +37,7 @@
 
 use reconciler_core::pebble::{Layer, Service, ServiceStatus, Startup};
 use reconciler_core::prelude::*;
-use reconciler_core::{Databag, Member, RelationId, Scope};
+use reconciler_core::{ConfigValue, Databag, Member, RelationId, Scope};
 use serde::{Deserialize, Serialize};
 
 /// The workload container, as declared in `charmcraft.yaml` (and observed by
@@ -174,10 +174,11 @@ impl PebbleWorkload {
     }
 }
 
-/// The `port`, `greeting` and `command` options, validated.
+/// The `port`, `greeting` and `command` options, validated. Each is read with
+/// `config_value`, which refuses an option `charmcraft.yaml` does not declare (a typo is an
+/// error, not a missing value).
 fn workload_config(ctx: &mut Context<'_>) -> Result<(u16, String, String), ComponentError> {
-    let config = ctx.backend().config()?;
-    let port = match config.get("port") {
+    let port = match ctx.config_value("port")? {
         None => return Err(ComponentError::blocked("config option port is not set")),
         Some(value) => value
             .as_int()
@@ -189,13 +190,12 @@ fn workload_config(ctx: &mut Context<'_>) -> Result<(u16, String, String), Compo
                 ))
             })?,
     };
-    let greeting = config
-        .get("greeting")
-        .and_then(|v| v.as_str())
-        .unwrap_or("hello")
-        .to_owned();
-    let command = match config.get("command").and_then(|v| v.as_str()) {
-        Some(command) if !command.trim().is_empty() => command.to_owned(),
+    let greeting = ctx
+        .config_value("greeting")?
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_else(|| "hello".to_owned());
+    let command = match ctx.config_value("command")? {
+        Some(ConfigValue::String(command)) if !command.trim().is_empty() => command,
         _ => return Err(ComponentError::blocked("config option command is empty")),
     };
     Ok((port, greeting, command))
