@@ -23,7 +23,8 @@ use crate::juju::tools::HookTools;
 /// What one hook came to.
 #[derive(Debug)]
 pub struct HookOutcome {
-    /// The process exit code: 0, or 1 where Juju should retry the hook.
+    /// The process exit code: 0, or 1 where the environment was unusable or the outcome
+    /// could not be recorded (Juju then retries a hook, and marks an action failed).
     pub exit_code: u8,
     /// The event handled, if the environment named one.
     pub event: Option<Event>,
