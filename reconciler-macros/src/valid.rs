@@ -11,7 +11,8 @@ use syn::ext::IdentExt;
 
 use crate::ast::Input;
 use crate::errors::Errors;
-use crate::metadata::{self, Declared, Kind, LoadError};
+use crate::metadata::{self, Kind, LoadError};
+use reconciler_metadata::{Metadata, MetadataError};
 
 /// Validates the component graph of `input`. Problems are recorded in `errors`; the graph
 /// (dependency indices and execution order) is returned when there are none.
@@ -72,7 +73,7 @@ fn check_observed(input: &Input<'_>, errors: &mut Errors) {
 }
 
 /// The metadata file named by `written`, or `None` with an error at the literal.
-fn load_metadata(written: &LitStr, errors: &mut Errors) -> Option<Declared> {
+fn load_metadata(written: &LitStr, errors: &mut Errors) -> Option<Metadata> {
     let value = written.value();
     let loaded = metadata::resolve(&value).and_then(|path| metadata::load(&path));
     let relative = if Path::new(&value).is_absolute() {
@@ -85,11 +86,13 @@ fn load_metadata(written: &LitStr, errors: &mut Errors) -> Option<Declared> {
         Err(LoadError::NoManifestDir) => format!(
             "cannot find the charm metadata `{value}`: CARGO_MANIFEST_DIR is not set (the crate is not built by cargo); give an absolute path"
         ),
-        Err(LoadError::Read(error)) => {
-            format!("cannot read the charm metadata `{value}`{relative}: {error}")
-        }
-        Err(LoadError::Parse(error)) => {
-            format!("`{value}` is not valid charm metadata: {error}")
+        Err(LoadError::Metadata(error @ MetadataError::Io { .. })) => format!(
+            "cannot read the charm metadata `{value}`{relative}: {}",
+            error.problem()
+        ),
+        // The message the charm would log under Juju, with the file as written here.
+        Err(LoadError::Metadata(error)) => {
+            format!("`{value}` is not valid charm metadata: {}", error.problem())
         }
     };
     errors.at(written.span(), message);
@@ -97,15 +100,15 @@ fn load_metadata(written: &LitStr, errors: &mut Errors) -> Option<Declared> {
 }
 
 /// Why `name` is not a `kind` the metadata declares, or `None` when it is one.
-fn unknown_name(declared: &Declared, kind: Kind, name: &str, file: &str) -> Option<String> {
-    let names = declared.names(kind);
-    if names.iter().any(|n| n == name) {
+fn unknown_name(declared: &Metadata, kind: Kind, name: &str, file: &str) -> Option<String> {
+    let names = metadata::names(declared, kind);
+    if names.contains(&name) {
         return None;
     }
     let noun = kind.article_noun();
     if let Some(other) = Kind::ALL
         .into_iter()
-        .find(|&other| other != kind && declared.names(other).iter().any(|n| n == name))
+        .find(|&other| other != kind && metadata::names(declared, other).contains(&name))
     {
         return Some(format!(
             "`{name}` is {} in {file}, not {noun}; list it in `{} = [...]`",
@@ -114,7 +117,7 @@ fn unknown_name(declared: &Declared, kind: Kind, name: &str, file: &str) -> Opti
         ));
     }
     Some(
-        match reconciler_graph::suggest(name, names.iter().map(String::as_str)) {
+        match reconciler_graph::suggest(name, names.iter().copied()) {
             Some(close) => {
                 format!(
                     "`{name}` is not {noun} in {file}; did you mean `{}`?",
