@@ -18,20 +18,18 @@ use crate::valid;
 /// with a placeholder impl (so the user sees our errors, not follow-on "trait not
 /// implemented" ones).
 pub fn derive(node: &DeriveInput) -> TokenStream {
-    let mut errors = Errors::default();
+    let mut errors = Errors::new();
     let expanded = Input::from_syn(node, &mut errors).and_then(|input| {
         let graph = valid::check(&input, &mut errors)?;
-        Some(impl_charm_reconciler(&input, &graph))
+        Ok(impl_charm_reconciler(&input, &graph))
     });
-    match (errors.finish(), expanded) {
-        (Ok(()), Some(expanded)) => expanded,
-        (Err(error), _) => {
+    match errors.finish(expanded) {
+        Ok(expanded) => expanded,
+        Err(error) => {
             let mut tokens = error.to_compile_error();
             tokens.extend(fallback(node));
             tokens
         }
-        // Every path that produces no impl records an error first.
-        (Ok(()), None) => fallback(node),
     }
 }
 
@@ -68,7 +66,7 @@ fn impl_charm_reconciler(input: &Input<'_>, graph: &ValidGraph) -> TokenStream {
     let call = |method: &str, arguments: &dyn Fn(&Ident) -> TokenStream| {
         components
             .iter()
-            .map(|c| component_call(c, method, arguments(c.member)))
+            .map(|c| component_call(c, method, arguments(&c.member)))
             .collect::<Vec<_>>()
     };
     let ready = call("ready_for_execution", &|m| quote!(&self.#m, ctx));
@@ -215,30 +213,30 @@ fn describe_order(input: &Input<'_>, graph: &ValidGraph) -> String {
 /// `::reconciler_core::Component::<method>(<arguments>)`. The call carries the span of the
 /// field's type, so a field whose type is not a component gets its "trait not implemented"
 /// error on that type; the arguments keep the call-site span.
-fn component_call(component: &Component<'_>, method: &str, arguments: TokenStream) -> TokenStream {
-    let method = Ident::new(method, component.ty_span);
-    quote_spanned!(component.ty_span=> ::reconciler_core::Component::#method(#arguments))
+fn component_call(component: &Component, method: &str, arguments: TokenStream) -> TokenStream {
+    let ty_span = component.ty_span();
+    let method = Ident::new(method, ty_span);
+    quote_spanned!(ty_span=> ::reconciler_core::Component::#method(#arguments))
 }
 
 /// The component's own `observes()`, plus the names of its `relations`, `containers` and
 /// `storage` (checked against the metadata), so that static wiring shows in the expansion.
-fn observes_call(component: &Component<'_>) -> TokenStream {
-    let member = component.member;
+fn observes_call(component: &Component) -> TokenStream {
+    let member = &component.member;
     let own = component_call(component, "observes", quote!(&self.#member));
     let declared: Vec<TokenStream> = component
         .attr
-        .observes
-        .iter()
-        .flat_map(|list| {
+        .observes()
+        .flat_map(|(kind, names)| {
             let constructor = Ident::new(
-                match list.kind {
+                match kind {
                     Kind::Relation => "relation",
                     Kind::Container => "container",
                     Kind::Storage => "storage",
                 },
                 proc_macro2::Span::call_site(),
             );
-            list.names
+            names
                 .iter()
                 .map(move |name| quote!(::reconciler_core::Observe::#constructor(#name)))
         })
@@ -275,11 +273,11 @@ fn rebuild_on_change(written: &syn::LitStr) -> TokenStream {
 /// The call carries the span of the component's `depends_on` (or its field name),
 /// so a component whose `Deps` asks for something not in `depends_on` gets its type error
 /// there.
-fn configure_call(component: &Component<'_>, input: &Input<'_>) -> TokenStream {
-    let member = component.member;
+fn configure_call(component: &Component, input: &Input<'_>) -> TokenStream {
+    let member = &component.member;
     let provided = component
         .attr
-        .depends_on
+        .depends_on()
         .iter()
         .rev()
         .fold(quote!(()), |rest, dependency| {
@@ -287,8 +285,8 @@ fn configure_call(component: &Component<'_>, input: &Input<'_>) -> TokenStream {
             let field = input
                 .components
                 .iter()
-                .find(|c| c.member == dependency)
-                .map_or(dependency, |c| c.member);
+                .find(|c| c.member == *dependency)
+                .map_or(dependency, |c| &c.member);
             quote!((&self.#field, #rest))
         });
     // Only the path and the parentheses carry the span: `self` and the parameters keep the

@@ -10,13 +10,13 @@ use syn::LitStr;
 use syn::ext::IdentExt;
 
 use crate::ast::Input;
-use crate::errors::Errors;
+use crate::errors::{Errors, Reported};
 use crate::metadata::{self, Kind, LoadError};
 use reconciler_metadata::{Metadata, MetadataError};
 
 /// Validates the component graph of `input`. Problems are recorded in `errors`; the graph
-/// (dependency indices and execution order) is returned when there are none.
-pub(crate) fn check(input: &Input<'_>, errors: &mut Errors) -> Option<ValidGraph> {
+/// (dependency indices and execution order) is returned when the graph has none.
+pub(crate) fn check(input: &Input<'_>, errors: &mut Errors) -> Result<ValidGraph, Reported> {
     let graph = check_dependencies(input, errors);
     check_names(input, errors);
     check_observed(input, errors);
@@ -29,13 +29,13 @@ pub(crate) fn check(input: &Input<'_>, errors: &mut Errors) -> Option<ValidGraph
 /// unchecked.
 fn check_observed(input: &Input<'_>, errors: &mut Errors) {
     let Some(written) = &input.metadata else {
-        for list in input.components.iter().flat_map(|c| &c.attr.observes) {
+        for (kind, list) in input.components.iter().flat_map(|c| c.attr.observes()) {
             errors.at(
-                list.key.span(),
+                list.span(),
                 format!(
                     "`{key} = [...]` names are checked against the charm's charmcraft.yaml, and `{ident}` does not say where it is; \
                      add #[charm(metadata = \"charmcraft.yaml\")] to the struct (the path is relative to the crate's Cargo.toml)",
-                    key = list.key,
+                    key = kind.key(),
                     ident = input.ident,
                 ),
             );
@@ -50,21 +50,21 @@ fn check_observed(input: &Input<'_>, errors: &mut Errors) {
         .file_name()
         .map_or_else(|| value.clone(), |name| name.to_string_lossy().into_owned());
     for component in &input.components {
-        for list in &component.attr.observes {
-            for (position, name) in list.names.iter().enumerate() {
+        for (kind, names) in component.attr.observes() {
+            for (position, name) in names.iter().enumerate() {
                 let text = name.value();
-                if list.names[..position].iter().any(|n| n.value() == text) {
+                if names[..position].iter().any(|n| n.value() == text) {
                     errors.at(
                         name.span(),
                         format!(
                             "`{text}` is listed twice in the {} of `{}`; remove the repeated entry",
-                            list.kind.key(),
+                            kind.key(),
                             component.member
                         ),
                     );
                     continue;
                 }
-                if let Some(message) = unknown_name(&declared, list.kind, &text, &file) {
+                if let Some(message) = unknown_name(&declared, kind, &text, &file) {
                     errors.at(name.span(), message);
                 }
             }
@@ -141,7 +141,7 @@ fn unknown_name(declared: &Metadata, kind: Kind, name: &str, file: &str) -> Opti
 }
 
 /// Dependencies are declared by field name, so the graph is validated over field names.
-fn check_dependencies(input: &Input<'_>, errors: &mut Errors) -> Option<ValidGraph> {
+fn check_dependencies(input: &Input<'_>, errors: &mut Errors) -> Result<ValidGraph, Reported> {
     let names: Vec<String> = input
         .components
         .iter()
@@ -152,7 +152,7 @@ fn check_dependencies(input: &Input<'_>, errors: &mut Errors) -> Option<ValidGra
         .iter()
         .map(|c| {
             c.attr
-                .depends_on
+                .depends_on()
                 .iter()
                 .map(|d| d.unraw().to_string())
                 .collect()
@@ -169,17 +169,26 @@ fn check_dependencies(input: &Input<'_>, errors: &mut Errors) -> Option<ValidGra
         .collect();
 
     let problems = match reconciler_graph::validate(&declarations) {
-        Ok(graph) => return Some(graph),
+        Ok(graph) => return Ok(graph),
         Err(problems) => problems,
     };
     let fields: Vec<String> = input.fields.iter().map(|f| f.unraw().to_string()).collect();
     // The identifier a problem is about: entry `position` of component `component`'s list.
-    let entry =
-        |component: usize, position: usize| &input.components[component].attr.depends_on[position];
+    let entry = |component: usize, position: usize| {
+        &input.components[component].attr.depends_on()[position]
+    };
+    let mut reported = None;
     for problem in problems {
-        match problem {
-            // Field names are unique (rustc checks that); display names are checked below.
-            Problem::DuplicateName { .. } => {}
+        reported = Some(match problem {
+            // rustc refuses a struct with two fields of one name too; display names are
+            // checked in `check_names`.
+            Problem::DuplicateName { component, .. } => {
+                let member = &input.components[component].member;
+                errors.at(
+                    member.span(),
+                    format!("`{member}` is declared twice; give the fields different names"),
+                )
+            }
             Problem::SelfDependency {
                 component,
                 position,
@@ -191,7 +200,7 @@ fn check_dependencies(input: &Input<'_>, errors: &mut Errors) -> Option<ValidGra
                         "`{}` depends on itself; remove `{}` from its depends_on",
                         names[component], dependency
                     ),
-                );
+                )
             }
             Problem::DuplicateDependency {
                 component,
@@ -205,7 +214,7 @@ fn check_dependencies(input: &Input<'_>, errors: &mut Errors) -> Option<ValidGra
                         "`{dependency}` is listed twice in the depends_on of `{}`; remove the repeated entry",
                         names[component]
                     ),
-                );
+                )
             }
             Problem::UnknownDependency {
                 component,
@@ -230,7 +239,7 @@ fn check_dependencies(input: &Input<'_>, errors: &mut Errors) -> Option<ValidGra
                         ),
                     }
                 };
-                errors.at(dependency.span(), message);
+                errors.at(dependency.span(), message)
             }
             Problem::Cycle { path } => {
                 let shown: Vec<&str> = path.iter().map(|&i| names[i].as_str()).collect();
@@ -238,7 +247,7 @@ fn check_dependencies(input: &Input<'_>, errors: &mut Errors) -> Option<ValidGra
                 let first = &input.components[path[0]];
                 let span = first
                     .attr
-                    .depends_on
+                    .depends_on()
                     .iter()
                     .zip(&dependencies[path[0]])
                     .find(|(_, name)| **name == names[path[1]])
@@ -249,11 +258,17 @@ fn check_dependencies(input: &Input<'_>, errors: &mut Errors) -> Option<ValidGra
                         "dependency cycle: {} (`->` reads \"depends on\"); remove one of these dependencies to break the circle",
                         shown.join(" -> ")
                     ),
-                );
+                )
             }
-        }
+        });
     }
-    None
+    // `validate` refuses a graph only with at least one problem, each reported above.
+    Err(reported.unwrap_or_else(|| {
+        errors.at(
+            input.ident.span(),
+            "the component graph was refused without a reason; please report this as a bug of reconciler-macros",
+        )
+    }))
 }
 
 /// Display names (the field name, or `name = "..."`) must be unique: statuses and logs are
