@@ -81,7 +81,8 @@ mod valid;
 ///   `reconciler_core::Component<Deps>` for exactly one `Deps`.
 /// - `#[component(depends_on = [a, b])]` makes it run only after `a` and `b` ended the
 ///   reconcile Active, and hands it `(&self.a, (&self.b, ()))`, from which its `Deps`
-///   (for example `&'a A` or `(&'a A, &'a B)`) is picked by type.
+///   (for example `&'a A` or `(&'a A, &'a B)`) is picked by type; so `a` and `b` must
+///   have different types.
 /// - `#[component(name = "...")]` sets the display name (default: the field name).
 /// - `#[component(relations = ["db"], containers = ["app"], storage = ["data"])]` adds
 ///   those event sources to what the component observes; every name is checked against
@@ -89,9 +90,10 @@ mod valid;
 ///   crate docs).
 ///
 /// Fields without `#[component]` are left alone. Unknown or duplicate dependencies,
-/// self-dependencies, cycles, dependencies on fields that are not components, duplicate
-/// names, malformed attributes and names the charm's metadata does not declare are compile
-/// errors pointing at the offending token.
+/// self-dependencies, cycles, dependencies on fields that are not components, two
+/// dependencies of one type, duplicate names, malformed attributes, names the charm's
+/// metadata does not declare and a field type that is not a component are compile errors
+/// pointing at the offending token, each reported once.
 /// The execution order is computed here, at compile time: dependencies first, ties in
 /// field declaration order.
 #[proc_macro_derive(CharmReconciler, attributes(component, charm))]
