@@ -373,7 +373,7 @@ mod tests {
         prettyplease::unparse(&file)
     }
 
-    /// The charm of the seed document: two independent chains.
+    /// The example charm's structure (`examples/my-charm`): two independent chains.
     #[test]
     fn seed_charm() {
         let node: DeriveInput = syn::parse_quote! {
