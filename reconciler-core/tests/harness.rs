@@ -608,7 +608,8 @@ fn malformed_metadata_is_an_error_naming_the_file() {
         .unwrap_err();
     assert_eq!(
         err.to_string(),
-        "charmcraft.yaml: config.options.port.default: eighty is not a valid int"
+        "charmcraft.yaml: config.options.port: the default eighty is not a valid int at line 3 \
+         column 11"
     );
 
     let err = Harness::from_charm_dir(Path::new("/nonexistent/charm")).unwrap_err();

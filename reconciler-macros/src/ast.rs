@@ -1,13 +1,14 @@
 //! The typed model of a `#[derive(CharmReconciler)]` input: the struct, its components and
 //! their declared dependencies, with the spans that error messages point at.
 
+use darling::{FromDeriveInput, FromField};
 use proc_macro2::Span;
 use syn::ext::IdentExt;
 use syn::spanned::Spanned;
 use syn::{Data, DeriveInput, Fields, Generics, Ident, LitStr};
 
-use crate::attr::{self, ComponentAttr};
-use crate::errors::Errors;
+use crate::attr::{self, CharmAttr, ComponentField};
+use crate::errors::{Errors, Reported};
 
 /// A struct the derive accepts.
 pub(crate) struct Input<'a> {
@@ -18,40 +19,46 @@ pub(crate) struct Input<'a> {
     /// Every named field, components or not (to tell "not a component" from "no such field").
     pub(crate) fields: Vec<&'a Ident>,
     /// The `#[component]` fields, in declaration order (this order is their index).
-    pub(crate) components: Vec<Component<'a>>,
+    pub(crate) components: Vec<Component>,
     /// `#[charm(metadata = "...")]`: the charm's metadata file, when the struct names it.
     pub(crate) metadata: Option<LitStr>,
 }
 
 /// One `#[component]` field.
-pub(crate) struct Component<'a> {
+pub(crate) struct Component {
     /// The field's name.
-    pub(crate) member: &'a Ident,
-    /// Where the field's type is written.
-    pub(crate) ty_span: Span,
+    pub(crate) member: Ident,
     /// The display name: `name = "..."`, or the field name.
     pub(crate) name: String,
     /// Where the display name is written: the `name` literal, or the field name.
     pub(crate) name_span: Span,
-    /// What its attribute says.
-    pub(crate) attr: ComponentAttr,
+    /// The field and what its attribute says.
+    pub(crate) attr: ComponentField,
 }
 
-impl Component<'_> {
+impl Component {
     /// Where a type error about this component's `Deps` should point: its `depends_on`
-    /// key if written (that is the list to fix), else the field's name.
+    /// list if written (that is the list to fix), else the field's name.
     pub(crate) fn deps_span(&self) -> Span {
-        match &self.attr.depends_on_key {
-            Some(key) => key.span(),
+        match &self.attr.depends_on {
+            Some(list) => list.span(),
             None => self.member.span(),
         }
+    }
+
+    /// Where the field's type is written.
+    pub(crate) fn ty_span(&self) -> Span {
+        self.attr.ty.span()
     }
 }
 
 impl<'a> Input<'a> {
-    /// Builds the model, recording every problem found in `errors`. `None` when the item is
+    /// Builds the model, recording every problem found in `errors`; `Err` when the item is
     /// not a struct with named fields (nothing more can be checked then).
-    pub(crate) fn from_syn(node: &'a DeriveInput, errors: &mut Errors) -> Option<Input<'a>> {
+    pub(crate) fn from_syn(
+        node: &'a DeriveInput,
+        errors: &mut Errors,
+    ) -> Result<Input<'a>, Reported> {
         for attr in node.attrs.iter().filter(|attr| attr::is_component(attr)) {
             errors.at(
                 attr.path().span(),
@@ -62,7 +69,7 @@ impl<'a> Input<'a> {
         let (span, shape, fix) = match &node.data {
             Data::Struct(data) => match &data.fields {
                 Fields::Named(named) => {
-                    return Some(Input::from_fields(node, named, errors));
+                    return Ok(Input::from_fields(node, named, errors));
                 }
                 Fields::Unnamed(unnamed) => (
                     unnamed.paren_token.span.join(),
@@ -90,13 +97,12 @@ impl<'a> Input<'a> {
                 "declare the components as `#[component]` fields of a struct".to_owned(),
             ),
         };
-        errors.at(
+        Err(errors.at(
             span,
             format!(
                 "#[derive(CharmReconciler)] needs a struct with named fields, and `{ident}` is {shape}; {fix}"
             ),
-        );
-        None
+        ))
     }
 
     /// The model of a struct with named fields.
@@ -105,7 +111,7 @@ impl<'a> Input<'a> {
         named: &'a syn::FieldsNamed,
         errors: &mut Errors,
     ) -> Input<'a> {
-        let metadata = attr::charm_attr(&node.attrs, errors);
+        let metadata = charm_metadata(node, errors);
         let mut fields = Vec::with_capacity(named.named.len());
         let mut components = Vec::new();
         for field in &named.named {
@@ -120,16 +126,28 @@ impl<'a> Input<'a> {
                 );
             }
             fields.push(member);
-            let Some(attr) = attr::component_attr(member, &field.attrs, errors) else {
+            if !field.attrs.iter().any(attr::is_component) {
                 continue;
-            };
+            }
+            // A field whose attribute has errors still counts as a component (without
+            // dependencies), so that what depends on it is checked too.
+            let attr = ComponentField::from_field(field).unwrap_or_else(|error| {
+                errors.darling(error);
+                ComponentField {
+                    ty: field.ty.clone(),
+                    depends_on: None,
+                    name: None,
+                    relations: None,
+                    containers: None,
+                    storage: None,
+                }
+            });
             let (name, name_span) = match &attr.name {
                 Some(name) => (name.value(), name.span()),
                 None => (member.unraw().to_string(), member.span()),
             };
             components.push(Component {
-                member,
-                ty_span: field.ty.span(),
+                member: member.clone(),
                 name,
                 name_span,
                 attr,
@@ -141,6 +159,27 @@ impl<'a> Input<'a> {
             fields,
             components,
             metadata,
+        }
+    }
+}
+
+/// The struct's `#[charm(metadata = "...")]`, if written. Problems are recorded in `errors`.
+fn charm_metadata(node: &DeriveInput, errors: &mut Errors) -> Option<LitStr> {
+    let written = node.attrs.iter().find(|attr| attr::is_charm(attr))?;
+    match CharmAttr::from_derive_input(node) {
+        Ok(CharmAttr {
+            metadata: Some(metadata),
+        }) => Some(metadata),
+        Ok(CharmAttr { metadata: None }) => {
+            errors.at(
+                written.path().span(),
+                "#[charm] without `metadata` says nothing; write #[charm(metadata = \"charmcraft.yaml\")] or remove it",
+            );
+            None
+        }
+        Err(error) => {
+            errors.darling(error);
+            None
         }
     }
 }

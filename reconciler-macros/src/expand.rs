@@ -18,20 +18,18 @@ use crate::valid;
 /// with a placeholder impl (so the user sees our errors, not follow-on "trait not
 /// implemented" ones).
 pub fn derive(node: &DeriveInput) -> TokenStream {
-    let mut errors = Errors::default();
+    let mut errors = Errors::new();
     let expanded = Input::from_syn(node, &mut errors).and_then(|input| {
         let graph = valid::check(&input, &mut errors)?;
-        Some(impl_charm_reconciler(&input, &graph))
+        Ok(impl_charm_reconciler(&input, &graph))
     });
-    match (errors.finish(), expanded) {
-        (Ok(()), Some(expanded)) => expanded,
-        (Err(error), _) => {
+    match errors.finish(expanded) {
+        Ok(expanded) => expanded,
+        Err(error) => {
             let mut tokens = error.to_compile_error();
             tokens.extend(fallback(node));
             tokens
         }
-        // Every path that produces no impl records an error first.
-        (Ok(()), None) => fallback(node),
     }
 }
 
@@ -68,7 +66,7 @@ fn impl_charm_reconciler(input: &Input<'_>, graph: &ValidGraph) -> TokenStream {
     let call = |method: &str, arguments: &dyn Fn(&Ident) -> TokenStream| {
         components
             .iter()
-            .map(|c| component_call(c, method, arguments(c.member)))
+            .map(|c| component_call(c, method, arguments(&c.member)))
             .collect::<Vec<_>>()
     };
     let ready = call("ready_for_execution", &|m| quote!(&self.#m, ctx));
@@ -85,6 +83,7 @@ fn impl_charm_reconciler(input: &Input<'_>, graph: &ValidGraph) -> TokenStream {
         #rebuild
 
         #[automatically_derived]
+        #[allow(unused_qualifications)]
         impl #impl_generics ::reconciler_core::CharmReconciler for #ident #ty_generics #where_clause {
             fn component_count(&self) -> usize {
                 #count_literal
@@ -212,33 +211,35 @@ fn describe_order(input: &Input<'_>, graph: &ValidGraph) -> String {
     names.join(", then ")
 }
 
-/// `::reconciler_core::Component::<method>(<arguments>)`. The call carries the span of the
-/// field's type, so a field whose type is not a component gets its "trait not implemented"
-/// error on that type; the arguments keep the call-site span.
-fn component_call(component: &Component<'_>, method: &str, arguments: TokenStream) -> TokenStream {
-    let method = Ident::new(method, component.ty_span);
-    quote_spanned!(component.ty_span=> ::reconciler_core::Component::#method(#arguments))
+/// `<FieldType as ::reconciler_core::Component<_>>::<method>(<arguments>)`, with the field's
+/// type as written. Every call names the type this way, with its span, so a field whose
+/// type is not a component gets one "not a component" error, at that type (rustc reports
+/// the identical errors of the other calls once); the arguments keep the call-site span.
+fn component_call(component: &Component, method: &str, arguments: TokenStream) -> TokenStream {
+    let ty_span = component.ty_span();
+    let ty = &component.attr.ty;
+    let method = Ident::new(method, ty_span);
+    quote_spanned!(ty_span=> <#ty as ::reconciler_core::Component<_>>::#method(#arguments))
 }
 
 /// The component's own `observes()`, plus the names of its `relations`, `containers` and
 /// `storage` (checked against the metadata), so that static wiring shows in the expansion.
-fn observes_call(component: &Component<'_>) -> TokenStream {
-    let member = component.member;
+fn observes_call(component: &Component) -> TokenStream {
+    let member = &component.member;
     let own = component_call(component, "observes", quote!(&self.#member));
     let declared: Vec<TokenStream> = component
         .attr
-        .observes
-        .iter()
-        .flat_map(|list| {
+        .observes()
+        .flat_map(|(kind, names)| {
             let constructor = Ident::new(
-                match list.kind {
+                match kind {
                     Kind::Relation => "relation",
                     Kind::Container => "container",
                     Kind::Storage => "storage",
                 },
                 proc_macro2::Span::call_site(),
             );
-            list.names
+            names
                 .iter()
                 .map(move |name| quote!(::reconciler_core::Observe::#constructor(#name)))
         })
@@ -270,16 +271,19 @@ fn rebuild_on_change(written: &syn::LitStr) -> TokenStream {
     }
 }
 
-/// `configure(&mut self.field, ctx, leader, (&self.dep_a, (&self.dep_b, ())))`.
+/// `configure_unit`, then `configure_app_leader` or `configure_app_non_leader`, each given
+/// the component's `Deps` picked by `FromDeps` out of `(&self.dep_a, (&self.dep_b, ()))`.
 ///
-/// The call carries the span of the component's `depends_on` (or its field name),
-/// so a component whose `Deps` asks for something not in `depends_on` gets its type error
-/// there.
-fn configure_call(component: &Component<'_>, input: &Input<'_>) -> TokenStream {
-    let member = component.member;
+/// The methods are called through `<FieldType as Component<_>>` like every other call
+/// ([`component_call`]), so a field whose type is not a component gets one error, at its
+/// type. The `FromDeps` calls carry the span of the component's `depends_on` list (or its
+/// field name), so a component whose `Deps` asks for something not in `depends_on` gets its
+/// type error there.
+fn configure_call(component: &Component, input: &Input<'_>) -> TokenStream {
+    let member = &component.member;
     let provided = component
         .attr
-        .depends_on
+        .depends_on()
         .iter()
         .rev()
         .fold(quote!(()), |rest, dependency| {
@@ -287,15 +291,33 @@ fn configure_call(component: &Component<'_>, input: &Input<'_>) -> TokenStream {
             let field = input
                 .components
                 .iter()
-                .find(|c| c.member == dependency)
-                .map_or(dependency, |c| c.member);
+                .find(|c| c.member == *dependency)
+                .map_or(dependency, |c| &c.member);
             quote!((&self.#field, #rest))
         });
-    // Only the path and the parentheses carry the span: `self` and the parameters keep the
-    // call-site span, so they resolve even when the struct comes from a `macro_rules!`.
+    // A local holding the references, spanned at the `depends_on` list (or the field name):
+    // rustc blames the expression a `Deps` cannot be picked out of, so the error points
+    // there. (Being the charm's own span, it resolves like code written on that line.)
+    let deps = Ident::new("deps", component.deps_span());
+    let pick =
+        quote_spanned!(component.deps_span()=> ::reconciler_core::deps::FromDeps::from_deps(#deps));
+    // `self` and the parameters keep the call-site span, so they resolve even when the
+    // struct comes from a `macro_rules!`; `&mut` carries the field's span for borrow errors.
     let borrow = quote_spanned!(member.span()=> &mut);
-    let arguments = quote!(#borrow self.#member, ctx, leader, #provided);
-    quote_spanned!(component.deps_span()=> ::reconciler_core::__private::configure(#arguments))
+    let call =
+        |method: &str| component_call(component, method, quote!(#borrow self.#member, ctx, #pick));
+    let unit = call("configure_unit");
+    let app_leader = call("configure_app_leader");
+    let app_non_leader = call("configure_app_non_leader");
+    quote! {{
+        let #deps = #provided;
+        #unit?;
+        if leader {
+            #app_leader
+        } else {
+            #app_non_leader
+        }
+    }}
 }
 
 /// An impl that only satisfies the trait, emitted next to errors.
@@ -351,7 +373,7 @@ mod tests {
         prettyplease::unparse(&file)
     }
 
-    /// The charm of the seed document: two independent chains.
+    /// The example charm's structure (`examples/my-charm`): two independent chains.
     #[test]
     fn seed_charm() {
         let node: DeriveInput = syn::parse_quote! {

@@ -37,8 +37,11 @@
 //! - `#[charm(metadata = "...")]` names the file, relative to the directory of the crate's
 //!   `Cargo.toml` (`CARGO_MANIFEST_DIR`; an absolute path is used as is). Point it at
 //!   `charmcraft.yaml`, or at `metadata.yaml` for charms that keep their declarations there.
-//!   The derive reads the names under `requires`, `provides`, `peers`, `containers` and
-//!   `storage`, and nothing else. The generated code `include_bytes!`s the file, so cargo
+//!   The derive reads the file with the reader the charm uses at run time
+//!   (`reconciler_core::metadata`, from the `reconciler-metadata` crate), so a file the
+//!   charm could not run with (an endpoint without an `interface`, a config default of the
+//!   wrong type) is a compile error already, with the same message. It uses the names under
+//!   `requires`, `provides`, `peers`, `containers` and `storage`. The generated code `include_bytes!`s the file, so cargo
 //!   rebuilds (and re-checks) the charm when it changes.
 //! - `relations = [...]`, `containers = [...]` and `storage = [...]` list names as strings.
 //!   The component then observes them on top of what its `Component::observes` returns:
@@ -47,8 +50,8 @@
 //! - A name the file does not declare is a compile error at that string, with a "did you
 //!   mean" when one is close, or the list of declared names otherwise; a relation listed in
 //!   `containers` (or any name under the wrong key) says which key it belongs in; a
-//!   missing or malformed file is an error at the `metadata` path, with the parser's line
-//!   and column.
+//!   missing, malformed or invalid file is an error at the `metadata` path, naming the file,
+//!   the key, the line and column, and the problem.
 //! - Listing names without `#[charm(metadata = ...)]` is an error: checking them is what
 //!   the lists are for. Without the attribute, return the names from
 //!   `Component::observes` instead (unchecked).
@@ -78,7 +81,8 @@ mod valid;
 ///   `reconciler_core::Component<Deps>` for exactly one `Deps`.
 /// - `#[component(depends_on = [a, b])]` makes it run only after `a` and `b` ended the
 ///   reconcile Active, and hands it `(&self.a, (&self.b, ()))`, from which its `Deps`
-///   (for example `&'a A` or `(&'a A, &'a B)`) is picked by type.
+///   (for example `&'a A` or `(&'a A, &'a B)`) is picked by type; so `a` and `b` must
+///   have different types.
 /// - `#[component(name = "...")]` sets the display name (default: the field name).
 /// - `#[component(relations = ["db"], containers = ["app"], storage = ["data"])]` adds
 ///   those event sources to what the component observes; every name is checked against
@@ -86,9 +90,10 @@ mod valid;
 ///   crate docs).
 ///
 /// Fields without `#[component]` are left alone. Unknown or duplicate dependencies,
-/// self-dependencies, cycles, dependencies on fields that are not components, duplicate
-/// names, malformed attributes and names the charm's metadata does not declare are compile
-/// errors pointing at the offending token.
+/// self-dependencies, cycles, dependencies on fields that are not components, two
+/// dependencies of one type, duplicate names, malformed attributes, names the charm's
+/// metadata does not declare and a field type that is not a component are compile errors
+/// pointing at the offending token, each reported once.
 /// The execution order is computed here, at compile time: dependencies first, ties in
 /// field declaration order.
 #[proc_macro_derive(CharmReconciler, attributes(component, charm))]

@@ -1,19 +1,15 @@
-//! Reading the names a charm declares in its `charmcraft.yaml` (or `metadata.yaml`), to
-//! check the relation, container and storage names of `#[component(relations = [...],
-//! containers = [...], storage = [...])]` at compile time.
+//! Reading the charm's metadata file named by `#[charm(metadata = "...")]`, to check the
+//! relation, container and storage names of `#[component(relations = [...], containers =
+//! [...], storage = [...])]` at compile time.
 //!
-//! Only the names are read: the endpoints under `requires`, `provides` and `peers`, and the
-//! keys of `containers` and `storage`; everything else in the file is ignored. This is not
-//! `reconciler_core::metadata::Metadata` (which also reads config options, actions and
-//! interfaces, and rejects more): a proc-macro crate cannot depend on `reconciler-core`,
-//! which re-exports it, and the derive needs no more than the names. Both parse the file
-//! with `serde_yaml_ng`, so a file one accepts the other reads the same way.
+//! The file is read by `reconciler-metadata`, the reader `reconciler_core::metadata`
+//! re-exports and the charm uses under Juju: a file the runtime would refuse (an endpoint
+//! without an `interface`, a default of the wrong type) is refused here already, with the
+//! same message, and names are read exactly as the runtime reads them.
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use serde::Deserialize;
-use serde::de::IgnoredAny;
+use reconciler_metadata::{Metadata, MetadataError};
 
 /// The kinds of names a component can observe statically.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -58,43 +54,19 @@ impl Kind {
     }
 }
 
-/// The names a charm's metadata declares, each list sorted.
-#[derive(Debug, Default, PartialEq, Eq)]
-pub(crate) struct Declared {
-    /// Relation endpoints (requires, provides and peers together).
-    pub(crate) relations: Vec<String>,
-    /// Container names.
-    pub(crate) containers: Vec<String>,
-    /// Storage names.
-    pub(crate) storage: Vec<String>,
-}
-
-impl Declared {
-    /// The declared names of `kind`.
-    pub(crate) fn names(&self, kind: Kind) -> &[String] {
-        match kind {
-            Kind::Relation => &self.relations,
-            Kind::Container => &self.containers,
-            Kind::Storage => &self.storage,
-        }
+/// The names of `kind` that `metadata` declares, sorted.
+pub(crate) fn names(metadata: &Metadata, kind: Kind) -> Vec<&str> {
+    match kind {
+        Kind::Relation => metadata.endpoints.keys().map(String::as_str).collect(),
+        Kind::Container => sorted(&metadata.containers),
+        Kind::Storage => sorted(&metadata.storage),
     }
 }
 
-/// The sections of the file that hold names. Each is a mapping from name to whatever
-/// charmcraft says about it (ignored); a section written with no entries (`requires:`)
-/// reads as YAML null, taken as empty.
-#[derive(Deserialize, Default)]
-struct Raw {
-    #[serde(default)]
-    requires: Option<BTreeMap<String, IgnoredAny>>,
-    #[serde(default)]
-    provides: Option<BTreeMap<String, IgnoredAny>>,
-    #[serde(default)]
-    peers: Option<BTreeMap<String, IgnoredAny>>,
-    #[serde(default)]
-    containers: Option<BTreeMap<String, IgnoredAny>>,
-    #[serde(default)]
-    storage: Option<BTreeMap<String, IgnoredAny>>,
+fn sorted(names: &[String]) -> Vec<&str> {
+    let mut names: Vec<&str> = names.iter().map(String::as_str).collect();
+    names.sort_unstable();
+    names
 }
 
 /// Why the metadata file could not be used.
@@ -102,11 +74,8 @@ struct Raw {
 pub(crate) enum LoadError {
     /// `CARGO_MANIFEST_DIR` is not set (not built by cargo) and the path is relative.
     NoManifestDir,
-    /// The file could not be read.
-    Read(std::io::Error),
-    /// The file is not YAML of the expected shape (the parser's message, with line and
-    /// column).
-    Parse(String),
+    /// The shared reader refused the file (unreadable, or not valid charm metadata).
+    Metadata(MetadataError),
 }
 
 /// Where a `metadata = "..."` path points: relative paths are relative to the directory
@@ -121,66 +90,42 @@ pub(crate) fn resolve(written: &str) -> Result<PathBuf, LoadError> {
     Ok(Path::new(&dir).join(path))
 }
 
-/// Reads and parses the file at `path`.
-pub(crate) fn load(path: &Path) -> Result<Declared, LoadError> {
-    let text = std::fs::read_to_string(path).map_err(LoadError::Read)?;
-    parse(&text)
-}
-
-/// Parses the text of a `charmcraft.yaml` or `metadata.yaml`.
-pub(crate) fn parse(text: &str) -> Result<Declared, LoadError> {
-    // An empty file declares nothing (as reconciler-core reads it), not an error.
-    let raw: Raw = if text.trim().is_empty() {
-        Raw::default()
-    } else {
-        serde_yaml_ng::from_str(text).map_err(|e| LoadError::Parse(e.to_string()))?
-    };
-    let keys = |section: Option<BTreeMap<String, IgnoredAny>>| -> Vec<String> {
-        section.unwrap_or_default().into_keys().collect()
-    };
-    let mut relations: Vec<String> = [raw.requires, raw.provides, raw.peers]
-        .into_iter()
-        .flat_map(keys)
-        .collect();
-    relations.sort();
-    Ok(Declared {
-        relations,
-        containers: keys(raw.containers),
-        storage: keys(raw.storage),
-    })
+/// Reads the file at `path` with the runtime's reader.
+pub(crate) fn load(path: &Path) -> Result<Metadata, LoadError> {
+    Metadata::read(path).map_err(LoadError::Metadata)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn parse(text: &str) -> Metadata {
+        Metadata::parse(text, Path::new("charmcraft.yaml")).expect("parses")
+    }
+
     #[test]
-    fn reads_the_names_and_ignores_the_rest() {
-        let declared = parse(
+    fn names_by_kind_sorted() {
+        let metadata = parse(
             "name: c\nrequires:\n  db: {interface: pg}\nprovides:\n  web:\n    interface: http\n\
-             peers:\n  cluster: {interface: c}\ncontainers:\n  app: {resource: img}\n\
+             peers:\n  cluster: {interface: c}\ncontainers:\n  b: {}\n  app: {resource: img}\n\
              storage:\n  data: {type: filesystem}\nconfig:\n  options: {}\n",
-        )
-        .expect("parses");
-        assert_eq!(declared.relations, ["cluster", "db", "web"]);
-        assert_eq!(declared.containers, ["app"]);
-        assert_eq!(declared.storage, ["data"]);
-    }
-
-    #[test]
-    fn empty_sections_and_files_declare_nothing() {
-        assert_eq!(parse("").expect("parses"), Declared::default());
-        assert_eq!(
-            parse("requires:\ncontainers:\n").expect("parses"),
-            Declared::default()
         );
+        assert_eq!(names(&metadata, Kind::Relation), ["cluster", "db", "web"]);
+        assert_eq!(names(&metadata, Kind::Container), ["app", "b"]);
+        assert_eq!(names(&metadata, Kind::Storage), ["data"]);
     }
 
     #[test]
-    fn parse_errors_say_where() {
-        let Err(LoadError::Parse(message)) = parse("requires: [db\n") else {
-            panic!("expected a parse error");
-        };
-        assert!(message.contains("line"), "{message}");
+    fn relative_paths_resolve_against_the_manifest_directory() {
+        let resolved = resolve("testdata/charmcraft.yaml").expect("cargo sets the variable");
+        assert_eq!(
+            resolved,
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/charmcraft.yaml")
+        );
+        assert!(load(&resolved).is_ok());
+        assert_eq!(
+            resolve("/abs/charmcraft.yaml").expect("absolute"),
+            Path::new("/abs/charmcraft.yaml")
+        );
     }
 }

@@ -10,13 +10,15 @@ use syn::LitStr;
 use syn::ext::IdentExt;
 
 use crate::ast::Input;
-use crate::errors::Errors;
-use crate::metadata::{self, Declared, Kind, LoadError};
+use crate::errors::{Errors, Reported};
+use crate::metadata::{self, Kind, LoadError};
+use reconciler_metadata::{Metadata, MetadataError};
 
 /// Validates the component graph of `input`. Problems are recorded in `errors`; the graph
-/// (dependency indices and execution order) is returned when there are none.
-pub(crate) fn check(input: &Input<'_>, errors: &mut Errors) -> Option<ValidGraph> {
+/// (dependency indices and execution order) is returned when the graph has none.
+pub(crate) fn check(input: &Input<'_>, errors: &mut Errors) -> Result<ValidGraph, Reported> {
     let graph = check_dependencies(input, errors);
+    check_dependency_types(input, errors);
     check_names(input, errors);
     check_observed(input, errors);
     graph
@@ -28,13 +30,13 @@ pub(crate) fn check(input: &Input<'_>, errors: &mut Errors) -> Option<ValidGraph
 /// unchecked.
 fn check_observed(input: &Input<'_>, errors: &mut Errors) {
     let Some(written) = &input.metadata else {
-        for list in input.components.iter().flat_map(|c| &c.attr.observes) {
+        for (kind, list) in input.components.iter().flat_map(|c| c.attr.observes()) {
             errors.at(
-                list.key.span(),
+                list.span(),
                 format!(
                     "`{key} = [...]` names are checked against the charm's charmcraft.yaml, and `{ident}` does not say where it is; \
                      add #[charm(metadata = \"charmcraft.yaml\")] to the struct (the path is relative to the crate's Cargo.toml)",
-                    key = list.key,
+                    key = kind.key(),
                     ident = input.ident,
                 ),
             );
@@ -49,21 +51,21 @@ fn check_observed(input: &Input<'_>, errors: &mut Errors) {
         .file_name()
         .map_or_else(|| value.clone(), |name| name.to_string_lossy().into_owned());
     for component in &input.components {
-        for list in &component.attr.observes {
-            for (position, name) in list.names.iter().enumerate() {
+        for (kind, names) in component.attr.observes() {
+            for (position, name) in names.iter().enumerate() {
                 let text = name.value();
-                if list.names[..position].iter().any(|n| n.value() == text) {
+                if names[..position].iter().any(|n| n.value() == text) {
                     errors.at(
                         name.span(),
                         format!(
                             "`{text}` is listed twice in the {} of `{}`; remove the repeated entry",
-                            list.kind.key(),
+                            kind.key(),
                             component.member
                         ),
                     );
                     continue;
                 }
-                if let Some(message) = unknown_name(&declared, list.kind, &text, &file) {
+                if let Some(message) = unknown_name(&declared, kind, &text, &file) {
                     errors.at(name.span(), message);
                 }
             }
@@ -72,7 +74,7 @@ fn check_observed(input: &Input<'_>, errors: &mut Errors) {
 }
 
 /// The metadata file named by `written`, or `None` with an error at the literal.
-fn load_metadata(written: &LitStr, errors: &mut Errors) -> Option<Declared> {
+fn load_metadata(written: &LitStr, errors: &mut Errors) -> Option<Metadata> {
     let value = written.value();
     let loaded = metadata::resolve(&value).and_then(|path| metadata::load(&path));
     let relative = if Path::new(&value).is_absolute() {
@@ -85,11 +87,13 @@ fn load_metadata(written: &LitStr, errors: &mut Errors) -> Option<Declared> {
         Err(LoadError::NoManifestDir) => format!(
             "cannot find the charm metadata `{value}`: CARGO_MANIFEST_DIR is not set (the crate is not built by cargo); give an absolute path"
         ),
-        Err(LoadError::Read(error)) => {
-            format!("cannot read the charm metadata `{value}`{relative}: {error}")
-        }
-        Err(LoadError::Parse(error)) => {
-            format!("`{value}` is not valid charm metadata: {error}")
+        Err(LoadError::Metadata(error @ MetadataError::Io { .. })) => format!(
+            "cannot read the charm metadata `{value}`{relative}: {}",
+            error.problem()
+        ),
+        // The message the charm would log under Juju, with the file as written here.
+        Err(LoadError::Metadata(error)) => {
+            format!("`{value}` is not valid charm metadata: {}", error.problem())
         }
     };
     errors.at(written.span(), message);
@@ -97,15 +101,15 @@ fn load_metadata(written: &LitStr, errors: &mut Errors) -> Option<Declared> {
 }
 
 /// Why `name` is not a `kind` the metadata declares, or `None` when it is one.
-fn unknown_name(declared: &Declared, kind: Kind, name: &str, file: &str) -> Option<String> {
-    let names = declared.names(kind);
-    if names.iter().any(|n| n == name) {
+fn unknown_name(declared: &Metadata, kind: Kind, name: &str, file: &str) -> Option<String> {
+    let names = metadata::names(declared, kind);
+    if names.contains(&name) {
         return None;
     }
     let noun = kind.article_noun();
     if let Some(other) = Kind::ALL
         .into_iter()
-        .find(|&other| other != kind && declared.names(other).iter().any(|n| n == name))
+        .find(|&other| other != kind && metadata::names(declared, other).contains(&name))
     {
         return Some(format!(
             "`{name}` is {} in {file}, not {noun}; list it in `{} = [...]`",
@@ -114,7 +118,7 @@ fn unknown_name(declared: &Declared, kind: Kind, name: &str, file: &str) -> Opti
         ));
     }
     Some(
-        match reconciler_graph::suggest(name, names.iter().map(String::as_str)) {
+        match reconciler_graph::suggest(name, names.iter().copied()) {
             Some(close) => {
                 format!(
                     "`{name}` is not {noun} in {file}; did you mean `{}`?",
@@ -138,7 +142,7 @@ fn unknown_name(declared: &Declared, kind: Kind, name: &str, file: &str) -> Opti
 }
 
 /// Dependencies are declared by field name, so the graph is validated over field names.
-fn check_dependencies(input: &Input<'_>, errors: &mut Errors) -> Option<ValidGraph> {
+fn check_dependencies(input: &Input<'_>, errors: &mut Errors) -> Result<ValidGraph, Reported> {
     let names: Vec<String> = input
         .components
         .iter()
@@ -149,7 +153,7 @@ fn check_dependencies(input: &Input<'_>, errors: &mut Errors) -> Option<ValidGra
         .iter()
         .map(|c| {
             c.attr
-                .depends_on
+                .depends_on()
                 .iter()
                 .map(|d| d.unraw().to_string())
                 .collect()
@@ -166,17 +170,26 @@ fn check_dependencies(input: &Input<'_>, errors: &mut Errors) -> Option<ValidGra
         .collect();
 
     let problems = match reconciler_graph::validate(&declarations) {
-        Ok(graph) => return Some(graph),
+        Ok(graph) => return Ok(graph),
         Err(problems) => problems,
     };
     let fields: Vec<String> = input.fields.iter().map(|f| f.unraw().to_string()).collect();
     // The identifier a problem is about: entry `position` of component `component`'s list.
-    let entry =
-        |component: usize, position: usize| &input.components[component].attr.depends_on[position];
+    let entry = |component: usize, position: usize| {
+        &input.components[component].attr.depends_on()[position]
+    };
+    let mut reported = None;
     for problem in problems {
-        match problem {
-            // Field names are unique (rustc checks that); display names are checked below.
-            Problem::DuplicateName { .. } => {}
+        reported = Some(match problem {
+            // rustc refuses a struct with two fields of one name too; display names are
+            // checked in `check_names`.
+            Problem::DuplicateName { component, .. } => {
+                let member = &input.components[component].member;
+                errors.at(
+                    member.span(),
+                    format!("`{member}` is declared twice; give the fields different names"),
+                )
+            }
             Problem::SelfDependency {
                 component,
                 position,
@@ -188,7 +201,7 @@ fn check_dependencies(input: &Input<'_>, errors: &mut Errors) -> Option<ValidGra
                         "`{}` depends on itself; remove `{}` from its depends_on",
                         names[component], dependency
                     ),
-                );
+                )
             }
             Problem::DuplicateDependency {
                 component,
@@ -202,7 +215,7 @@ fn check_dependencies(input: &Input<'_>, errors: &mut Errors) -> Option<ValidGra
                         "`{dependency}` is listed twice in the depends_on of `{}`; remove the repeated entry",
                         names[component]
                     ),
-                );
+                )
             }
             Problem::UnknownDependency {
                 component,
@@ -227,7 +240,7 @@ fn check_dependencies(input: &Input<'_>, errors: &mut Errors) -> Option<ValidGra
                         ),
                     }
                 };
-                errors.at(dependency.span(), message);
+                errors.at(dependency.span(), message)
             }
             Problem::Cycle { path } => {
                 let shown: Vec<&str> = path.iter().map(|&i| names[i].as_str()).collect();
@@ -235,7 +248,7 @@ fn check_dependencies(input: &Input<'_>, errors: &mut Errors) -> Option<ValidGra
                 let first = &input.components[path[0]];
                 let span = first
                     .attr
-                    .depends_on
+                    .depends_on()
                     .iter()
                     .zip(&dependencies[path[0]])
                     .find(|(_, name)| **name == names[path[1]])
@@ -246,11 +259,82 @@ fn check_dependencies(input: &Input<'_>, errors: &mut Errors) -> Option<ValidGra
                         "dependency cycle: {} (`->` reads \"depends on\"); remove one of these dependencies to break the circle",
                         shown.join(" -> ")
                     ),
-                );
+                )
             }
+        });
+    }
+    // `validate` refuses a graph only with at least one problem, each reported above.
+    Err(reported.unwrap_or_else(|| {
+        errors.at(
+            input.ident.span(),
+            "the component graph was refused without a reason; please report this as a bug of reconciler-macros",
+        )
+    }))
+}
+
+/// A component receives its dependencies by type (`FromDeps` picks `&Db` out of the
+/// references its `depends_on` provides), so two dependencies of one type are ambiguous:
+/// rustc would fail with "type annotations needed" and a suggestion that makes no sense in
+/// an attribute. Reported at the second entry, whether or not the component reads them
+/// (its `Deps` is not visible here); types are compared as written, token for token.
+fn check_dependency_types(input: &Input<'_>, errors: &mut Errors) {
+    for component in &input.components {
+        let mut seen: Vec<(&syn::Ident, String)> = Vec::new();
+        for dependency in component.attr.depends_on() {
+            // Unknown dependencies and non-components are reported by `check_dependencies`.
+            let Some(target) = input.components.iter().find(|c| c.member == *dependency) else {
+                continue;
+            };
+            let written = type_text(&target.attr.ty);
+            if let Some((first, _)) = seen.iter().find(|(_, seen)| *seen == written) {
+                if *first != dependency {
+                    errors.at(
+                        dependency.span(),
+                        format!(
+                            "`{dependency}` and `{first}` are both `{written}`, and a component receives its dependencies by type, \
+                             so `{}` could not tell them apart; wrap one of them in a newtype (e.g. `struct {}({written})` \
+                             implementing `Component`) so each dependency has a type of its own",
+                            component.member,
+                            camel_case(&dependency.unraw().to_string()),
+                        ),
+                    );
+                }
+                continue;
+            }
+            seen.push((dependency, written));
         }
     }
-    None
+}
+
+/// `relation_1` → `Relation1`: a field name as a type name, for the newtype suggestion.
+fn camel_case(name: &str) -> String {
+    name.split('_')
+        .filter(|part| !part.is_empty())
+        .map(|part| {
+            let mut chars = part.chars();
+            chars.next().map_or_else(String::new, |first| {
+                first.to_uppercase().chain(chars).collect()
+            })
+        })
+        .collect()
+}
+
+/// A type as written, for comparing and for messages: its tokens, with spaces only
+/// between words (`Vec<Option<u8>>`, `&'a Db`).
+fn type_text(ty: &syn::Type) -> String {
+    let tokens = quote::quote!(#ty).to_string();
+    let word = |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() || c == '_' || c == '\'');
+    let mut text = String::with_capacity(tokens.len());
+    let mut chars = tokens.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c != ' ' {
+            text.push(c);
+        } else if (word(text.chars().last()) && word(chars.peek().copied())) || text.ends_with(',')
+        {
+            text.push(' ');
+        }
+    }
+    text
 }
 
 /// Display names (the field name, or `name = "..."`) must be unique: statuses and logs are
@@ -280,5 +364,27 @@ fn check_names(input: &Input<'_>, errors: &mut Errors) {
                 ),
             );
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn types_read_as_written() {
+        let text = |ty: syn::Type| type_text(&ty);
+        assert_eq!(text(syn::parse_quote!(Database)), "Database");
+        assert_eq!(text(syn::parse_quote!(Vec<Option<u8>>)), "Vec<Option<u8>>");
+        assert_eq!(text(syn::parse_quote!(&'a dyn Db)), "&'a dyn Db");
+        assert_eq!(text(syn::parse_quote!((A, B))), "(A, B)");
+        assert_eq!(text(syn::parse_quote!(crate::db::Db)), "crate::db::Db");
+    }
+
+    #[test]
+    fn field_names_as_type_names() {
+        assert_eq!(camel_case("replica"), "Replica");
+        assert_eq!(camel_case("relation_1"), "Relation1");
+        assert_eq!(camel_case("_db__main"), "DbMain");
     }
 }

@@ -6,9 +6,6 @@ use reconciler_tests::Trivial;
 struct Charm {
     #[component = "workload"]
     workload: Trivial,
-    #[component]
-    #[component(depends_on = [workload])]
-    relation: Trivial,
     #[component(depends_on = [workload],,)]
     other: Trivial,
 }

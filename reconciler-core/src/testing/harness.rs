@@ -3,7 +3,7 @@
 
 use std::collections::BTreeSet;
 use std::fmt;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use tracing_subscriber::layer::SubscriberExt as _;
 
@@ -88,29 +88,17 @@ impl Harness {
     ///
     /// A missing or malformed file is an error naming the file and what is wrong.
     pub fn from_charm_dir(dir: impl AsRef<Path>) -> Result<Harness, MetadataError> {
-        let dir = dir.as_ref();
-        let metadata = Metadata::load(dir)?;
-        // The file Metadata::load read: charmcraft.yaml, unless it leaves the metadata to
-        // a metadata.yaml beside it.
-        let legacy = metadata.name.is_empty() && dir.join("metadata.yaml").exists();
-        let file = if dir.join("charmcraft.yaml").exists() && !legacy {
-            dir.join("charmcraft.yaml")
-        } else {
-            dir.join("metadata.yaml")
-        };
-        Ok(Harness {
-            metadata,
-            file: file.display().to_string(),
-        })
+        let metadata = Metadata::load(dir.as_ref())?;
+        // The file the declarations came from: charmcraft.yaml, or metadata.yaml.
+        let file = metadata.path.display().to_string();
+        Ok(Harness { metadata, file })
     }
 
     /// A harness for a charm whose `charmcraft.yaml` is `yaml`.
     pub fn from_yaml(yaml: &str) -> Result<Harness, MetadataError> {
-        let path = PathBuf::from("charmcraft.yaml");
-        Ok(Harness {
-            metadata: Metadata::parse(yaml, &path)?,
-            file: "charmcraft.yaml".into(),
-        })
+        let metadata = Metadata::parse(yaml, Path::new("charmcraft.yaml"))?;
+        let file = metadata.path.display().to_string();
+        Ok(Harness { metadata, file })
     }
 
     /// The charm's metadata.

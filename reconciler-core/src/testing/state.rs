@@ -199,36 +199,6 @@ impl State {
     }
 }
 
-impl From<&str> for ConfigValue {
-    fn from(value: &str) -> ConfigValue {
-        ConfigValue::String(value.to_owned())
-    }
-}
-
-impl From<String> for ConfigValue {
-    fn from(value: String) -> ConfigValue {
-        ConfigValue::String(value)
-    }
-}
-
-impl From<i64> for ConfigValue {
-    fn from(value: i64) -> ConfigValue {
-        ConfigValue::Int(value)
-    }
-}
-
-impl From<f64> for ConfigValue {
-    fn from(value: f64) -> ConfigValue {
-        ConfigValue::Float(value)
-    }
-}
-
-impl From<bool> for ConfigValue {
-    fn from(value: bool) -> ConfigValue {
-        ConfigValue::Bool(value)
-    }
-}
-
 /// A relation as this unit sees it: the remote side's units and every databag.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Relation {

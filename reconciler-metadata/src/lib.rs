@@ -1,0 +1,371 @@
+//! Reading a Juju charm's declarations: `charmcraft.yaml`, or the older `metadata.yaml` +
+//! `config.yaml` + `actions.yaml`, reduced to what a reconciler charm needs: relation
+//! endpoints with their interfaces, containers, storage, config options with their types
+//! and defaults, and actions.
+//!
+//! This crate is the single reader of those files, used twice: by `reconciler-core` at run
+//! time (re-exported as `reconciler_core::metadata`) and by `reconciler-macros` at compile
+//! time (`#[charm(metadata = "charmcraft.yaml")]`). A file the derive accepts is read the
+//! same way when the charm runs, and a file the runtime would refuse is refused by the
+//! derive already, with the same message.
+//!
+//! ```
+//! use std::path::Path;
+//! use reconciler_metadata::{Metadata, Role};
+//!
+//! let metadata = Metadata::parse(
+//!     "name: demo\nrequires:\n  db:\n    interface: postgresql_client\n",
+//!     Path::new("charmcraft.yaml"),
+//! )?;
+//! assert_eq!(metadata.endpoints["db"].role, Role::Requires);
+//! assert_eq!(metadata.path, Path::new("charmcraft.yaml"));
+//!
+//! // An endpoint must name its interface; the error says where.
+//! let error = Metadata::parse("requires:\n  db: {}\n", Path::new("charmcraft.yaml"))
+//!     .unwrap_err();
+//! assert_eq!(error.line(), Some(2));
+//! assert!(error.to_string().starts_with("charmcraft.yaml: requires.db: "), "{error}");
+//! # Ok::<(), reconciler_metadata::MetadataError>(())
+//! ```
+
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+mod raw;
+mod value;
+
+pub use value::ConfigValue;
+
+/// What the charm declares about itself.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Metadata {
+    /// The file the declarations were read from: `charmcraft.yaml` or `metadata.yaml`
+    /// (config options and actions may come from `config.yaml` and `actions.yaml` beside
+    /// it). Empty for metadata built in code.
+    pub path: PathBuf,
+    /// The charm's name.
+    pub name: String,
+    /// Relation endpoints by name.
+    pub endpoints: BTreeMap<String, Endpoint>,
+    /// Workload container names.
+    pub containers: Vec<String>,
+    /// Storage names.
+    pub storage: Vec<String>,
+    /// Config options by name.
+    pub options: BTreeMap<String, ConfigOption>,
+    /// Action names.
+    pub actions: Vec<String>,
+}
+
+/// A relation endpoint.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Endpoint {
+    /// Which side: provides, requires or peers.
+    pub role: Role,
+    /// The interface name.
+    pub interface: String,
+}
+
+/// The side of a relation an endpoint is on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Role {
+    /// `provides:`
+    Provides,
+    /// `requires:`
+    Requires,
+    /// `peers:`
+    Peers,
+}
+
+/// The type of a config option.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum OptionType {
+    /// `string`
+    String,
+    /// `int`
+    Int,
+    /// `float`
+    Float,
+    /// `boolean`
+    Boolean,
+    /// `secret` (a secret URI, as a string)
+    Secret,
+}
+
+impl OptionType {
+    /// The spelling in charmcraft.yaml.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OptionType::String => "string",
+            OptionType::Int => "int",
+            OptionType::Float => "float",
+            OptionType::Boolean => "boolean",
+            OptionType::Secret => "secret",
+        }
+    }
+
+    /// Whether `value` has this type (an int is accepted where a float is declared, as
+    /// Juju does).
+    pub fn accepts(self, value: &ConfigValue) -> bool {
+        matches!(
+            (self, value),
+            (
+                OptionType::String | OptionType::Secret,
+                ConfigValue::String(_)
+            ) | (OptionType::Int, ConfigValue::Int(_))
+                | (
+                    OptionType::Float,
+                    ConfigValue::Float(_) | ConfigValue::Int(_)
+                )
+                | (OptionType::Boolean, ConfigValue::Bool(_))
+        )
+    }
+}
+
+/// A config option.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ConfigOption {
+    /// Its type.
+    pub kind: OptionType,
+    /// Its default, if it has one.
+    pub default: Option<ConfigValue>,
+}
+
+/// Why the charm's metadata could not be read.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum MetadataError {
+    /// Neither charmcraft.yaml nor metadata.yaml exists in the charm directory.
+    #[error(
+        "no charm metadata in {dir}: expected charmcraft.yaml or metadata.yaml",
+        dir = dir.display()
+    )]
+    Missing {
+        /// The charm directory searched.
+        dir: PathBuf,
+    },
+    /// A file could not be read.
+    #[error("cannot read {path}: {source}", path = path.display())]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A file is not valid YAML of the expected shape, or declares something a charm
+    /// cannot have (an endpoint without an interface, a default of the wrong type, an
+    /// endpoint declared twice).
+    #[error("{path}: {message}", path = path.display())]
+    Invalid {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong: the key it is about (`requires.db`), the problem, and, where the
+        /// parser knows it, `at line L column C`.
+        message: String,
+        /// The line (from 1) of the problem, where the parser knows it.
+        line: Option<usize>,
+        /// The column (from 1) of the problem, where the parser knows it.
+        column: Option<usize>,
+    },
+}
+
+impl MetadataError {
+    /// The file the error is about (the charm directory for [`MetadataError::Missing`]).
+    pub fn path(&self) -> &Path {
+        match self {
+            MetadataError::Missing { dir } => dir,
+            MetadataError::Io { path, .. } | MetadataError::Invalid { path, .. } => path,
+        }
+    }
+
+    /// The line (from 1) of the problem in [`path`](Self::path), where known.
+    pub fn line(&self) -> Option<usize> {
+        match self {
+            MetadataError::Invalid { line, .. } => *line,
+            _ => None,
+        }
+    }
+
+    /// The column (from 1) of the problem in [`path`](Self::path), where known.
+    pub fn column(&self) -> Option<usize> {
+        match self {
+            MetadataError::Invalid { column, .. } => *column,
+            _ => None,
+        }
+    }
+
+    /// What is wrong, without the file name: the parser's message for invalid files, the
+    /// I/O error for unreadable ones.
+    pub fn problem(&self) -> String {
+        match self {
+            MetadataError::Missing { .. } => "expected charmcraft.yaml or metadata.yaml".to_owned(),
+            MetadataError::Io { source, .. } => source.to_string(),
+            MetadataError::Invalid { message, .. } => message.clone(),
+        }
+    }
+}
+
+impl Metadata {
+    /// Reads the metadata of the charm in `dir`: `charmcraft.yaml` if present, else
+    /// `metadata.yaml` with `config.yaml` and `actions.yaml` beside it when they exist.
+    /// A `charmcraft.yaml` without a `name` next to a `metadata.yaml` leaves the
+    /// declarations to the older files.
+    pub fn load(dir: &Path) -> Result<Metadata, MetadataError> {
+        let charmcraft = dir.join("charmcraft.yaml");
+        let metadata = dir.join("metadata.yaml");
+        if charmcraft.exists() {
+            let raw: raw::Metadata = parse_file(&charmcraft)?;
+            if raw.name.is_none() && metadata.exists() {
+                return Metadata::load_legacy(dir, &metadata);
+            }
+            return Metadata::from_raw(raw, &charmcraft);
+        }
+        if metadata.exists() {
+            return Metadata::load_legacy(dir, &metadata);
+        }
+        Err(MetadataError::Missing {
+            dir: dir.to_path_buf(),
+        })
+    }
+
+    /// Reads one file, `charmcraft.yaml` or `metadata.yaml`, and nothing beside it. This
+    /// is what `#[charm(metadata = "...")]` reads at compile time.
+    pub fn read(path: &Path) -> Result<Metadata, MetadataError> {
+        let raw = parse_file(path)?;
+        Metadata::from_raw(raw, path)
+    }
+
+    /// Parses the text of a `charmcraft.yaml`; `path` is recorded in
+    /// [`Metadata::path`] and names the file in error messages.
+    pub fn parse(text: &str, path: &Path) -> Result<Metadata, MetadataError> {
+        let raw = parse_text(text, path)?;
+        Metadata::from_raw(raw, path)
+    }
+
+    fn load_legacy(dir: &Path, metadata: &Path) -> Result<Metadata, MetadataError> {
+        let mut raw: raw::Metadata = parse_file(metadata)?;
+        let config = dir.join("config.yaml");
+        if config.exists() {
+            raw.config = Some(parse_file(&config)?);
+        }
+        let actions = dir.join("actions.yaml");
+        if actions.exists() {
+            let raw::Sections(sections) = parse_file(&actions)?;
+            raw.actions = sections;
+        }
+        Metadata::from_raw(raw, metadata)
+    }
+
+    fn from_raw(raw: raw::Metadata, path: &Path) -> Result<Metadata, MetadataError> {
+        let mut endpoints = BTreeMap::new();
+        for (role, group) in [
+            (Role::Provides, raw.provides),
+            (Role::Requires, raw.requires),
+            (Role::Peers, raw.peers),
+        ] {
+            for (name, endpoint) in group {
+                if let Some(first) = endpoints.get(&name).map(|e: &Endpoint| e.role) {
+                    return Err(MetadataError::Invalid {
+                        path: path.to_path_buf(),
+                        message: format!(
+                            "endpoint `{name}` is declared under both {} and {}; endpoint names are unique across provides, requires and peers",
+                            section(first),
+                            section(role)
+                        ),
+                        line: None,
+                        column: None,
+                    });
+                }
+                endpoints.insert(
+                    name,
+                    Endpoint {
+                        role,
+                        interface: endpoint.interface,
+                    },
+                );
+            }
+        }
+        let options = raw
+            .config
+            .unwrap_or_default()
+            .options
+            .into_iter()
+            .map(|(name, option)| {
+                (
+                    name,
+                    ConfigOption {
+                        kind: option.kind,
+                        default: option.default,
+                    },
+                )
+            })
+            .collect();
+        Ok(Metadata {
+            path: path.to_path_buf(),
+            name: raw.name.unwrap_or_default(),
+            endpoints,
+            containers: raw.containers.into_keys().collect(),
+            storage: raw.storage.into_keys().collect(),
+            options,
+            actions: raw.actions.into_keys().collect(),
+        })
+    }
+
+    /// The config a unit sees when nothing was set: every option's default (the same map
+    /// as `reconciler_core::Config`).
+    pub fn default_config(&self) -> BTreeMap<String, ConfigValue> {
+        self.options
+            .iter()
+            .filter_map(|(name, option)| Some((name.clone(), option.default.clone()?)))
+            .collect()
+    }
+}
+
+/// The key of an endpoint's role in the file.
+fn section(role: Role) -> &'static str {
+    match role {
+        Role::Provides => "provides",
+        Role::Requires => "requires",
+        Role::Peers => "peers",
+    }
+}
+
+fn parse_file<T: serde::de::DeserializeOwned + Default>(path: &Path) -> Result<T, MetadataError> {
+    let text = std::fs::read_to_string(path).map_err(|source| MetadataError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    parse_text(&text, path)
+}
+
+fn parse_text<T: serde::de::DeserializeOwned + Default>(
+    text: &str,
+    path: &Path,
+) -> Result<T, MetadataError> {
+    // An empty file (or one holding only comments) declares nothing; it is not an error.
+    if text.lines().all(|line| {
+        let line = line.trim();
+        line.is_empty() || line.starts_with('#')
+    }) {
+        return Ok(T::default());
+    }
+    serde_yaml_ng::from_str(text).map_err(|error| {
+        let location = error.location();
+        MetadataError::Invalid {
+            path: path.to_path_buf(),
+            message: error.to_string(),
+            line: location.as_ref().map(|l| l.line()),
+            column: location.as_ref().map(|l| l.column()),
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests;
