@@ -3,8 +3,9 @@
 //! backend that runs under real Juju both implement it, so components are tested in
 //! process against the same interface they use in production.
 //!
-//! Each method corresponds to one hook tool (see `shared/reference/juju-hook-protocol.md`);
-//! the doc of each method names it. Implementations may cache what Juju guarantees stable
+//! Each method corresponds to one Juju hook tool, called with the command line Juju
+//! documents for it (the one the Python `ops` library uses); the doc of each method names
+//! the tool. Implementations may cache what Juju guarantees stable
 //! within one hook (leadership, config), which is why methods take `&mut self`.
 
 use std::collections::BTreeMap;

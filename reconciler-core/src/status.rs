@@ -6,9 +6,18 @@ use std::fmt;
 
 /// The kind of a [`Status`], without its message.
 ///
-/// The variants are declared worst first, so the derived [`Ord`] is the priority order of
-/// the reference library: `Error < Blocked < Waiting < Maintenance < Active < Unknown`
-/// ("less" means "worse"); [`aggregate`] picks the minimum.
+/// The variants are declared worst first, so the derived [`Ord`] is the priority order:
+/// `Error < Blocked < Waiting < Maintenance < Active < Unknown` ("less" means "worse");
+/// [`aggregate`] picks the minimum.
+///
+/// The order is the one of the Python library this design comes from
+/// ([charmed-kubeflow-chisme](https://github.com/canonical/charmed-kubeflow-chisme)), so a
+/// charm ported from it reports the same unit status. Waiting ranks above (is worse than)
+/// Maintenance because of what each means here: Waiting is a component's own report that
+/// it waits for something outside the charm (another application's data, a workload that
+/// is not up), while Maintenance is mostly what the runtime gives a component held back by
+/// one of its dependencies ("waiting on workload (...)"). The unit status should name the
+/// root cause, not a component that only waits on it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum StatusKind {
     /// Something failed in a way the component could not explain (a returned error with no
@@ -389,7 +398,7 @@ mod tests {
 
     #[test]
     fn unknown_ranks_below_active() {
-        // The reference library's order: an Active component outranks an Unknown one.
+        // The Python library's order: an Active component outranks an Unknown one.
         let a = Status::active_with("up");
         let u = Status::unknown("");
         assert_eq!(

@@ -187,7 +187,7 @@ fn active() -> Script {
     Script::Status(Status::active())
 }
 
-/// The seed document's charm: workload; relation_1 -> workload; relation_2;
+/// The example charm of the execution-order guide: workload; relation_1 -> workload; relation_2;
 /// kubernetes_resources -> relation_2.
 fn seed(workload: Script, relation_2: Script) -> Fixture {
     Fixture::new()

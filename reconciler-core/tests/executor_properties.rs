@@ -2,7 +2,7 @@
 //!
 //! The unit tests in `src/tests.rs` pin individual rules on hand-written graphs. These
 //! properties check the same rules on random graphs of up to 200 components, against a
-//! reference model written here from the documented semantics (design.md "Semantics",
+//! reference model written here from the documented semantics (docs/execution-order.md,
 //! the docs of `executor.rs`, `status.rs` and `Component`), deliberately in the most
 //! straightforward way (recursion with a memo over declaration order, quadratic
 //! topological sort, a linear scan for the worst status) so that it shares no code or

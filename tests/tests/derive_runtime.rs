@@ -6,7 +6,7 @@ use reconciler_tests::{
     Backup, Database, Journal, Recorder, Trivial, Website, Workload, reconcile_once, remove_once,
 };
 
-/// The charm of the seed document.
+/// The example charm of the execution-order guide (docs/execution-order.md).
 #[derive(CharmReconciler)]
 struct SeedCharm {
     #[component]

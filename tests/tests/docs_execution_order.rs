@@ -1,5 +1,5 @@
 //! `docs/execution-order.md` shows what my-charm's unit status, component table and log
-//! lines look like in the seed document's scenarios, a compile error of the derive, and
+//! lines look like in the example charm's failure scenarios, a compile error of the derive, and
 //! the `juju-log` calls of a real hook. Every code block after a
 //! `<!-- generated: NAME -->` line is produced here, from real runs; this test fails if
 //! the doc and the output differ, so the doc cannot drift.

@@ -1,7 +1,6 @@
-//! `my-charm`: the charm of the seed document, written with `reconciler-core`.
+//! `my-charm`: the example charm of `docs/execution-order.md`, written with `reconciler-core`.
 //!
-//! It has the four parts of the seed document, declared as components with their
-//! dependencies:
+//! It has four parts, declared as components with their dependencies:
 //!
 //! - [`PebbleWorkload`] (`workload`): pushes a Pebble layer with the `workload` service into
 //!   the `workload` container and replans. Active when the service runs; Waiting while
@@ -54,7 +53,7 @@ pub const RESOURCES_KEY: &str = "kubernetes-resources";
 /// The action that restarts the workload service.
 pub const RESTART_ACTION: &str = "restart";
 
-/// The charm: four components, in the shape of the seed document.
+/// The charm: four components, two independent chains.
 ///
 /// The event wiring is declared here, next to the dependencies: the `workload` container's
 /// Pebble events and each relation's events run a reconcile. The derive checks these names

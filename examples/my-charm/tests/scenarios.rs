@@ -1,6 +1,6 @@
-//! my-charm's behaviour, event by event, on the in-memory harness: the scenarios of the
-//! seed document, leadership, relation data, relation-broken, remove, update-status and the
-//! `restart` action.
+//! my-charm's behaviour, event by event, on the in-memory harness: the failure scenarios
+//! of the execution-order guide, leadership, relation data, relation-broken, remove,
+//! update-status and the `restart` action.
 
 use my_charm::{MyCharm, RESOURCES_KEY, RESTART_ACTION, ResourceSpec, recorded_resources};
 use reconciler_core::backend::ConfigValue;
