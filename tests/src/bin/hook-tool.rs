@@ -18,7 +18,7 @@ mod state;
 
 use state::TOOLS;
 
-use state::{Bag, SimLog, SimState, SimStatus};
+use state::{Bag, Flood, SimLog, SimState, SimStatus};
 
 /// A tool failure: exit code and the message for stderr.
 struct Fail(u8, String);
@@ -73,10 +73,16 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    let flood = state.floods.get(&tool).cloned().unwrap_or_default();
+    let hangs = state.hangs.contains(&tool);
     if let Some(fault) = state.faults.get(&tool).cloned() {
         let _ = std::io::stdout().write_all(&fault.stdout);
         let _ = std::io::stderr().write_all(fault.stderr.as_bytes());
+        misbehave(&flood, hangs);
         return ExitCode::from(u8::try_from(fault.exit_code).unwrap_or(1));
+    }
+    if hangs {
+        misbehave(&flood, hangs);
     }
     let before = state.clone();
     match handle(&tool, args, &mut state) {
@@ -89,13 +95,46 @@ fn main() -> ExitCode {
                 }
             }
             let _ = std::io::stdout().write_all(&stdout);
+            misbehave(&flood, false);
             ExitCode::SUCCESS
         }
         Err(Fail(code, message)) => {
             eprintln!("ERROR {message}");
+            misbehave(&flood, false);
             ExitCode::from(code)
         }
     }
+}
+
+/// Writes the flood, then hangs if told to: until killed, or until the process that ran
+/// this tool has gone (then it exits 1), so that no stand-in outlives a failed test.
+fn misbehave(flood: &Flood, hang: bool) {
+    fill(&mut std::io::stdout().lock(), b'x', flood.stdout);
+    fill(&mut std::io::stderr().lock(), b'E', flood.stderr);
+    if !hang {
+        return;
+    }
+    let parent = std::os::unix::process::parent_id();
+    loop {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        if std::os::unix::process::parent_id() != parent {
+            std::process::exit(1);
+        }
+    }
+}
+
+/// Writes `count` bytes of `byte`, stopping early if the reader has gone.
+fn fill(out: &mut impl Write, byte: u8, count: u64) {
+    let chunk = [byte; 64 * 1024];
+    let mut left = count;
+    while left > 0 {
+        let n = left.min(chunk.len() as u64) as usize;
+        if out.write_all(&chunk[..n]).is_err() {
+            return;
+        }
+        left -= n as u64;
+    }
+    let _ = out.flush();
 }
 
 /// Parsed flags: `--name=value`, `--name value` for flags that take one, bare flags, and
