@@ -554,3 +554,22 @@ fn a_unit_links_its_executables_instead_of_writing_them() {
             .is_symlink()
     );
 }
+
+#[test]
+fn an_unusable_hook_tool_deadline_is_reported_and_the_default_used() {
+    let mut unit = unit();
+    unit.env
+        .push(("RECONCILER_HOOK_TOOL_TIMEOUT".into(), "soon".into()));
+    let run = unit.dispatch("hooks/config-changed", &[]);
+    no_panic(&run);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let expected = "RECONCILER_HOOK_TOOL_TIMEOUT=\"soon\" is not a number of seconds between 0 \
+                    and 86400; using 60 s";
+    assert!(run.stderr.contains(expected), "{}", run.stderr);
+    assert!(
+        unit.state()
+            .juju_log
+            .iter()
+            .any(|l| l.level == "WARNING" && l.message == expected)
+    );
+}

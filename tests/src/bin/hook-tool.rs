@@ -1,12 +1,13 @@
 //! Stand-in Juju hook tools for end-to-end tests: ONE binary, installed as symlinks named
 //! `is-leader`, `config-get`, `relation-set`, ... It dispatches on the name it was run as,
-//! parses the command lines the Python `ops` library uses (see
-//! `shared/reference/juju-hook-protocol.md`), reads and writes the JSON model named by
-//! `HOOK_TOOLS_STATE`, and appends every call's argv as a JSON line to `HOOK_TOOLS_CALLS`.
+//! parses Juju's documented command lines (the ones the Python `ops` library uses), reads
+//! and writes the JSON model named by `HOOK_TOOLS_STATE`, and appends every call's argv as
+//! a JSON line to `HOOK_TOOLS_CALLS`.
 //!
 //! It fails like Juju does: a non-leader writing application data or status, an unknown
-//! relation id, a bad argument (exit 2, `ERROR ...` on stderr). It is a stand-in for
-//! tests, not Juju. See `tests/hook-tools/README.md`.
+//! relation id, a bad argument (exit 2, `ERROR ...` on stderr). Told so by the state file,
+//! it fails on purpose (`faults`), hangs (`hangs`) or prints floods of output (`floods`).
+//! It is a stand-in for tests, not Juju. See `tests/hook-tools/README.md`.
 
 use std::io::{Read, Write};
 use std::process::ExitCode;
