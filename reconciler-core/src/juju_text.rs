@@ -295,4 +295,47 @@ mod tests {
         backend.action_fail("it\0broke").unwrap();
         assert_eq!(backend.action_failure.as_deref(), Some("it\\0broke"));
     }
+
+    /// Through the harness: a component whose error holds a NUL and 5000 characters shows
+    /// the status Juju would show.
+    #[test]
+    fn the_harness_shows_the_status_juju_would_show() {
+        use crate::prelude::*;
+        use crate::testing::{Harness, State};
+
+        struct Loud;
+        impl Component for Loud {
+            fn configure_unit(
+                &mut self,
+                _: &mut Context<'_>,
+                (): (),
+            ) -> Result<(), ComponentError> {
+                Err(ComponentError::new(format!("bad\0{}", "z".repeat(5000))))
+            }
+            fn status(&self, _: &mut Context<'_>) -> Status {
+                Status::active()
+            }
+        }
+        #[derive(CharmReconciler)]
+        struct Charmed {
+            #[component]
+            loud: Loud,
+        }
+        impl Charm for Charmed {
+            fn new() -> Charmed {
+                Charmed { loud: Loud }
+            }
+        }
+
+        let harness = Harness::from_yaml("name: charmed\n").unwrap();
+        let out = harness
+            .run::<Charmed>(Event::ConfigChanged, State::default())
+            .unwrap();
+        let head = "[loud] bad\\0";
+        let expected = format!(
+            "{head}{}{ELLIPSIS}",
+            "z".repeat(MAX_STATUS_MESSAGE - head.len() - ELLIPSIS.len())
+        );
+        assert_eq!(out.unit_status, Status::blocked(expected));
+    }
 }

@@ -396,17 +396,24 @@ impl HookTools {
         let mut stdout = None;
         let mut stderr = None;
         let mut status = None;
+        let mut past_deadline = false;
         while open > 0 {
             let left = deadline.saturating_duration_since(Instant::now());
             match receiver.recv_timeout(left) {
                 Ok(Stream::Stdout(collected)) => stdout = Some(collected),
                 Ok(Stream::Stderr(collected)) => stderr = Some(collected),
-                Err(RecvTimeoutError::Timeout | RecvTimeoutError::Disconnected) => break,
+                Err(RecvTimeoutError::Timeout) => {
+                    past_deadline = true;
+                    break;
+                }
+                // A reader ended without a word (it cannot, short of a panic): wait for
+                // the tool itself.
+                Err(RecvTimeoutError::Disconnected) => break,
             }
             open -= 1;
         }
-        if open == 0 {
-            // Both pipes are closed: the tool has exited, or is about to.
+        if !past_deadline {
+            // The pipes are closed: the tool has exited, or is about to.
             status = wait_until(&mut child, deadline)
                 .map_err(|e| failed(format!("waiting for the tool failed: {e}"), None))?;
         }
