@@ -67,6 +67,7 @@ pub mod event;
 pub mod executor;
 pub mod graph;
 pub mod juju;
+mod juju_text;
 pub mod logging;
 pub mod metadata;
 pub mod panics;

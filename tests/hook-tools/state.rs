@@ -65,6 +65,12 @@ pub struct SimState {
     /// Faults to inject, by tool name: instead of doing its job, the tool prints this and
     /// exits with this code.
     pub faults: BTreeMap<String, Fault>,
+    /// Tools that hang instead of doing their job (after printing their fault's output and
+    /// their flood, if any): they sleep until killed, or until the process that ran them
+    /// has gone, so a test that fails cannot leave them behind.
+    pub hangs: Vec<String>,
+    /// Extra output, by tool name, written after the tool's own (or its fault's).
+    pub floods: BTreeMap<String, Flood>,
 }
 
 /// One relation.
@@ -149,6 +155,17 @@ pub struct Fault {
     pub stdout: Vec<u8>,
     /// Text printed on stderr.
     pub stderr: String,
+}
+
+/// Filler output a tool writes besides its own: to test what a caller does with a tool
+/// that prints far too much.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Flood {
+    /// Bytes of filler (`x`) on stdout.
+    pub stdout: u64,
+    /// Bytes of filler (`E`) on stderr.
+    pub stderr: u64,
 }
 
 impl SimState {

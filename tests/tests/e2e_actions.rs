@@ -13,7 +13,7 @@ use reconciler_core::juju::PebbleClient;
 use reconciler_core::pebble::{Pebble, ServiceStatus};
 use serde_json::json;
 
-use juju_sim::{PebbleDaemon, Run, SimAction, SimState, TempDir, Unit, pebble_binary};
+use juju_sim::{Fault, PebbleDaemon, Run, SimAction, SimState, Unit, pebble_binary, temp_dir};
 
 const UUID: &str = "7f4b6d1e-0000-4000-8000-000000000002";
 
@@ -206,7 +206,7 @@ fn stand_in(dir: &Path, state: &SimState, tool: &str, args: &[&str]) -> (i32, St
 
 #[test]
 fn stand_in_action_tools_follow_juju() {
-    let dir = TempDir::new("action-tools");
+    let dir = temp_dir("action-tools");
     let running = SimState {
         unit: "app/0".into(),
         action: Some(SimAction::default()),
@@ -298,4 +298,101 @@ fn stand_in_action_tools_follow_juju() {
         assert_eq!(code, 1, "{tool}: {stderr}");
         assert!(stderr.contains("not running an action"), "{tool}: {stderr}");
     }
+}
+
+/// A unit of the test charm, whose `echo` action records its `text` parameter with
+/// `action-set echo=<text>`.
+fn panicky() -> Unit {
+    Unit::panicky(&SimState {
+        unit: "panicky/0".into(),
+        ..SimState::default()
+    })
+}
+
+fn fault(unit: &Unit, tool: &str, exit_code: i32, stderr: &str) {
+    unit.update(|s| {
+        s.faults.insert(
+            tool.into(),
+            Fault {
+                exit_code,
+                stderr: stderr.into(),
+                ..Fault::default()
+            },
+        );
+    });
+}
+
+#[test]
+fn a_failed_action_set_shows_the_keys_never_the_values() {
+    let unit = panicky();
+    let secret = "hunter2-secret-value";
+    // A tool that repeats what it was given in its error, as some do.
+    fault(
+        &unit,
+        "action-set",
+        1,
+        &format!("ERROR cannot store echo={secret}: connection is shut down"),
+    );
+    let run = run_action(&unit, "echo", json!({ "text": secret }));
+    assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
+    let failed = unit.state().action.unwrap().failed;
+    assert_eq!(
+        failed.as_deref(),
+        Some(
+            "action-set echo=<20 bytes>: exited with code 1: ERROR cannot store echo=<hidden>: \
+             connection is shut down"
+        )
+    );
+    // The value went to action-set, and nowhere else: not in an error, a log line, the
+    // action-fail message or stderr.
+    unit.assert_not_shown(&run, secret, &["action-set"]);
+    assert!(
+        run.calls.iter().any(|c| c[0] == "action-set"),
+        "{:?}",
+        run.lines()
+    );
+}
+
+#[test]
+fn a_nul_in_an_action_result_is_refused_naming_the_key() {
+    let unit = panicky();
+    let run = run_action(&unit, "echo", json!({ "text": "top\u{0}secret" }));
+    assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
+    // The result could not be recorded: the hook exits 1 (docs/running-under-juju.md,
+    // "Exit code policy").
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    // Refused before any tool runs: no action-set, and the action fails saying why.
+    assert_eq!(
+        tool_lines(&run),
+        [
+            "action-get --format=json".to_owned(),
+            "action-fail -- action-set: refused: the value of the result \"echo\" contains a \
+             NUL character, which a hook-tool argument cannot hold; no result was set"
+                .to_owned(),
+        ]
+    );
+    let action = unit.state().action.unwrap();
+    assert!(action.results.is_empty());
+    assert!(action.failed.unwrap().contains("the result \"echo\""));
+    unit.assert_not_shown(&run, "secret", &[]);
+}
+
+#[test]
+fn an_action_fail_message_with_a_nul_is_escaped() {
+    // The handler's error quotes a tool's stderr, which holds a NUL: action-fail gets it
+    // escaped (an argument cannot hold a NUL) and records the failure.
+    let unit = panicky();
+    fault(&unit, "action-set", 1, "ERROR bad\u{0}thing");
+    let run = run_action(&unit, "echo", json!({ "text": "hello" }));
+    assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
+    let expected = "action-set echo=<5 bytes>: exited with code 1: ERROR bad\\0thing";
+    assert!(
+        tool_lines(&run).contains(&format!("action-fail -- {expected}")),
+        "{:#?}",
+        run.lines()
+    );
+    assert_eq!(
+        unit.state().action.unwrap().failed.as_deref(),
+        Some(expected)
+    );
 }

@@ -118,12 +118,10 @@ fn metadata_the_derive_refuses_is_refused_at_run_time_with_the_same_message() {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
     let text = std::fs::read_to_string(dir.join("ui/fixtures/no_interface.yaml"))
         .expect("the fixture exists");
-    let charm_dir =
-        std::env::temp_dir().join(format!("reconciler-no-interface-{}", std::process::id()));
-    std::fs::create_dir_all(&charm_dir).expect("creates the charm directory");
+    let temp = tempfile::tempdir().expect("a temporary directory");
+    let charm_dir = temp.path();
     std::fs::write(charm_dir.join("charmcraft.yaml"), &text).expect("writes charmcraft.yaml");
-    let loaded = reconciler_core::metadata::Metadata::load(&charm_dir);
-    let _ = std::fs::remove_dir_all(&charm_dir);
+    let loaded = reconciler_core::metadata::Metadata::load(charm_dir);
     let error = loaded.expect_err("an endpoint without an interface is refused at run time");
     assert_eq!(error.path(), charm_dir.join("charmcraft.yaml"));
     assert_eq!(error.line(), Some(7));

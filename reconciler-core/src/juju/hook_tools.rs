@@ -162,22 +162,6 @@ fn parse_port(operation: &str, text: &str) -> Result<Vec<Port>, BackendError> {
         .collect())
 }
 
-/// Flattens nested action results into `a.b=value` pairs, as `action-set` takes them.
-fn flatten(prefix: &str, map: &JsonMap, out: &mut Vec<String>) {
-    for (key, value) in map {
-        let key = if prefix.is_empty() {
-            key.clone()
-        } else {
-            format!("{prefix}.{key}")
-        };
-        match value {
-            serde_json::Value::Object(inner) => flatten(&key, inner, out),
-            serde_json::Value::String(s) => out.push(format!("{key}={s}")),
-            other => out.push(format!("{key}={other}")),
-        }
-    }
-}
-
 impl Backend for HookToolBackend {
     fn unit_name(&self) -> &str {
         &self.unit_name
@@ -332,9 +316,12 @@ impl Backend for HookToolBackend {
             Scope::Unit => "--application=False",
             Scope::App => "--application=True",
         };
+        // Escaped and cut as Juju can show it: a NUL would make the call fail and the hook
+        // exit 1, a long text would fill `juju status`.
+        let message = crate::juju_text::status_message(&status.message);
         self.run(
             "status-set",
-            &[application, status.kind.as_str(), "--", &status.message],
+            &[application, status.kind.as_str(), "--", &message],
         )?;
         Ok(())
     }
@@ -360,12 +347,14 @@ impl Backend for HookToolBackend {
     }
 
     fn log(&mut self, level: LogLevel, message: &str) -> Result<(), BackendError> {
-        self.run("juju-log", &["--log-level", level.as_str(), "--", message])
+        let message = crate::juju_text::tool_message(message);
+        self.run("juju-log", &["--log-level", level.as_str(), "--", &message])
             .map(drop)
     }
 
     fn application_version_set(&mut self, version: &str) -> Result<(), BackendError> {
-        self.run("application-version-set", &["--", version])
+        let version = crate::juju_text::status_message(version);
+        self.run("application-version-set", &["--", &version])
             .map(drop)
     }
 
@@ -375,21 +364,28 @@ impl Backend for HookToolBackend {
     }
 
     fn action_set(&mut self, results: &JsonMap) -> Result<(), BackendError> {
-        let mut pairs = Vec::new();
-        flatten("", results, &mut pairs);
+        // Nested keys flattened with dots; a NUL refused, naming the key. The values may be
+        // secrets: errors show their length only, and blank them out of the tool's stderr.
+        let pairs = crate::juju_text::action_result_pairs(results)?;
         if pairs.is_empty() {
             return Ok(());
         }
-        let args: Vec<&str> = pairs.iter().map(String::as_str).collect();
-        self.run("action-set", &args).map(drop)
+        let args: Vec<String> = pairs.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let values: Vec<&str> = pairs.iter().map(|(_, v)| v.as_str()).collect();
+        self.tools
+            .run_hiding("action-set", &args, None, &values)
+            .map(drop)
     }
 
     fn action_fail(&mut self, message: &str) -> Result<(), BackendError> {
-        self.run("action-fail", &["--", message]).map(drop)
+        let message = crate::juju_text::tool_message(message);
+        self.run("action-fail", &["--", &message]).map(drop)
     }
 
     fn action_log(&mut self, message: &str) -> Result<(), BackendError> {
-        self.run("action-log", &["--", message]).map(drop)
+        let message = crate::juju_text::tool_message(message);
+        self.run("action-log", &["--", &message]).map(drop)
     }
 
     fn open_port(&mut self, port: Port) -> Result<(), BackendError> {
@@ -452,14 +448,6 @@ mod tests {
         );
         assert_eq!(parse_port("x", "icmp").unwrap()[0].protocol, Protocol::Icmp);
         assert!(parse_port("x", "80/sctp").is_err());
-    }
-
-    #[test]
-    fn action_results_flatten_with_dots() {
-        let results: JsonMap = serde_json::from_str(r#"{"a":{"b":"x","c":2},"d":true}"#).unwrap();
-        let mut out = Vec::new();
-        flatten("", &results, &mut out);
-        assert_eq!(out, ["a.b=x", "a.c=2", "d=true"]);
     }
 
     /// A charm directory and a directory of stand-in hook tools (shell scripts that print a

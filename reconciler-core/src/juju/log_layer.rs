@@ -21,6 +21,14 @@
 //!
 //! The level is INFO by default, DEBUG under `JUJU_DEBUG`, or what `RECONCILER_LOG_LEVEL`
 //! says (`trace`, `debug`, `info`, `warning`, `error`).
+//!
+//! Logging must never cost the hook its outcome. Each `juju-log` call has a short deadline,
+//! [`JUJU_LOG_TIMEOUT`] (or the hook-tool deadline if that is shorter); once a call has
+//! failed or timed out, the sink stops calling `juju-log` for the rest of the hook and
+//! writes to stderr instead, so a hanging `juju-log` delays the hook once, by that
+//! deadline, and the final `status-set` still happens. Messages are sent as Juju can take
+//! them: control characters other than line feeds and tabs escaped (`\0`, `\u{1b}`), cut
+//! at [`MAX_MESSAGE`] bytes.
 
 use std::io::Write as _;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -31,6 +39,7 @@ use tracing::level_filters::LevelFilter;
 
 use crate::backend::LogLevel;
 use crate::juju::tools::HookTools;
+use crate::juju_text;
 use crate::logging::{LogRecord, RecordLayer};
 
 /// The variable choosing how records reach `juju-log`: `batched` (default) or `immediate`.
@@ -42,7 +51,12 @@ pub const LOG_LEVEL_VAR: &str = "RECONCILER_LOG_LEVEL";
 
 /// Longest message sent in one `juju-log` call; a longer batch is split, a longer record
 /// is cut. (Linux refuses a single argument over 128 KiB.)
-pub const MAX_MESSAGE: usize = 64 * 1024;
+pub const MAX_MESSAGE: usize = juju_text::MAX_TOOL_MESSAGE;
+
+/// The deadline of one `juju-log` call (unless the hook-tool deadline is shorter). Logging
+/// is a local call to the unit agent that takes milliseconds; a hook should not wait long
+/// for a log line.
+pub const JUJU_LOG_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// How records reach `juju-log`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -98,9 +112,10 @@ impl LogConfig {
         }
     }
 
-    /// Messages about unusable logging variables, to log once logging is up.
+    /// Messages about unusable logging variables, and about an unusable hook-tool deadline
+    /// ([`crate::juju::tools::TIMEOUT_VAR`]), to log once logging is up.
     pub fn problems() -> Vec<String> {
-        let mut problems = Vec::new();
+        let mut problems: Vec<String> = crate::juju::tools::timeout_problem().into_iter().collect();
         if let Ok(v) = std::env::var(LOG_LEVEL_VAR)
             && !v.is_empty()
             && parse_level(&v).is_none()
@@ -144,10 +159,12 @@ pub struct JujuLogSink {
 }
 
 impl JujuLogSink {
-    /// A sink calling `juju-log` through `tools`.
+    /// A sink calling `juju-log` through `tools`, each call with the deadline
+    /// [`JUJU_LOG_TIMEOUT`] or the shorter deadline of `tools`.
     pub fn new(tools: HookTools, config: LogConfig) -> Arc<JujuLogSink> {
+        let timeout = tools.timeout().min(JUJU_LOG_TIMEOUT);
         Arc::new(JujuLogSink {
-            tools,
+            tools: tools.with_timeout(timeout),
             config,
             started: Instant::now(),
             buffer: Mutex::new(Vec::new()),
@@ -199,7 +216,8 @@ impl JujuLogSink {
         for level in levels {
             let mut batch = String::new();
             for (at, record) in records.iter().filter(|(_, r)| r.level == level) {
-                let line = format!("[+{:.1?}] {}", at, record.message);
+                let message = juju_text::tool_message(&record.message);
+                let line = format!("[+{at:.1?}] {message}");
                 if !batch.is_empty() && batch.len() + 1 + line.len() > MAX_MESSAGE {
                     self.send(level, &batch);
                     batch.clear();
@@ -216,7 +234,7 @@ impl JujuLogSink {
     }
 
     fn send(&self, level: LogLevel, message: &str) {
-        let message = cut(message);
+        let message = juju_text::tool_message(message);
         if self.juju_log_failed.load(Ordering::Relaxed) {
             // juju-log is unusable; stderr is all there is (unless already written there).
             if !self.config.stderr && level < LogLevel::Warning {
@@ -239,23 +257,6 @@ impl JujuLogSink {
     }
 }
 
-/// A message no longer than [`MAX_MESSAGE`] bytes, cut on a character boundary.
-fn cut(message: &str) -> std::borrow::Cow<'_, str> {
-    if message.len() <= MAX_MESSAGE {
-        return message.into();
-    }
-    let mut end = MAX_MESSAGE - 64;
-    while !message.is_char_boundary(end) {
-        end -= 1;
-    }
-    format!(
-        "{}... (cut; {} bytes in all)",
-        &message[..end],
-        message.len()
-    )
-    .into()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -268,10 +269,12 @@ mod tests {
     }
 
     #[test]
-    fn long_messages_are_cut_on_a_char_boundary() {
-        let long = "é".repeat(MAX_MESSAGE);
-        let cut = cut(&long);
-        assert!(cut.len() <= MAX_MESSAGE);
-        assert!(cut.ends_with(&format!("(cut; {} bytes in all)", long.len())));
+    fn juju_log_gets_a_short_deadline() {
+        let long = HookTools::new().with_timeout(Duration::from_secs(60));
+        let sink = JujuLogSink::new(long, LogConfig::default());
+        assert_eq!(sink.tools.timeout(), JUJU_LOG_TIMEOUT);
+        let short = HookTools::new().with_timeout(Duration::from_secs(1));
+        let sink = JujuLogSink::new(short, LogConfig::default());
+        assert_eq!(sink.tools.timeout(), Duration::from_secs(1));
     }
 }

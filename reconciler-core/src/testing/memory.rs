@@ -240,6 +240,11 @@ impl Backend for MemoryBackend {
 
     fn status_set(&mut self, target: StatusTarget, status: &Status) -> Result<(), BackendError> {
         crate::backend::check_settable(status)?;
+        // What Juju would be told: control characters escaped, cut to 1 KiB.
+        let status = &Status::new(
+            status.kind,
+            crate::juju_text::status_message(&status.message),
+        );
         if target == Scope::App {
             self.require_leader("status-set --application", "set the application status")?;
             self.state.app_status = status.clone();
@@ -261,6 +266,8 @@ impl Backend for MemoryBackend {
     }
 
     fn log(&mut self, level: LogLevel, message: &str) -> Result<(), BackendError> {
+        // As `juju-log` would get it: control characters but line breaks escaped, cut.
+        let message = &*crate::juju_text::tool_message(message);
         self.logs.push((level, message.to_owned()));
         if let Some(mut records) = self.log_sink.as_ref().and_then(|sink| sink.lock().ok()) {
             records.push(crate::logging::LogRecord {
@@ -283,6 +290,8 @@ impl Backend for MemoryBackend {
 
     fn action_set(&mut self, results: &JsonMap) -> Result<(), BackendError> {
         self.action("action-set")?;
+        // Refused as the hook-tool backend refuses it: a NUL in a key or a string value.
+        crate::juju_text::action_result_pairs(results)?;
         for (key, value) in results {
             self.action_results.insert(key.clone(), value.clone());
         }
@@ -291,7 +300,7 @@ impl Backend for MemoryBackend {
 
     fn action_fail(&mut self, message: &str) -> Result<(), BackendError> {
         self.action("action-fail")?;
-        self.action_failure = Some(message.to_owned());
+        self.action_failure = Some(crate::juju_text::tool_message(message).into_owned());
         Ok(())
     }
 

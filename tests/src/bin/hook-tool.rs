@@ -1,12 +1,13 @@
 //! Stand-in Juju hook tools for end-to-end tests: ONE binary, installed as symlinks named
 //! `is-leader`, `config-get`, `relation-set`, ... It dispatches on the name it was run as,
-//! parses the command lines the Python `ops` library uses (see
-//! `shared/reference/juju-hook-protocol.md`), reads and writes the JSON model named by
-//! `HOOK_TOOLS_STATE`, and appends every call's argv as a JSON line to `HOOK_TOOLS_CALLS`.
+//! parses Juju's documented command lines (the ones the Python `ops` library uses), reads
+//! and writes the JSON model named by `HOOK_TOOLS_STATE`, and appends every call's argv as
+//! a JSON line to `HOOK_TOOLS_CALLS`.
 //!
 //! It fails like Juju does: a non-leader writing application data or status, an unknown
-//! relation id, a bad argument (exit 2, `ERROR ...` on stderr). It is a stand-in for
-//! tests, not Juju. See `tests/hook-tools/README.md`.
+//! relation id, a bad argument (exit 2, `ERROR ...` on stderr). Told so by the state file,
+//! it fails on purpose (`faults`), hangs (`hangs`) or prints floods of output (`floods`).
+//! It is a stand-in for tests, not Juju. See `tests/hook-tools/README.md`.
 
 use std::io::{Read, Write};
 use std::process::ExitCode;
@@ -18,7 +19,7 @@ mod state;
 
 use state::TOOLS;
 
-use state::{Bag, SimLog, SimState, SimStatus};
+use state::{Bag, Flood, SimLog, SimState, SimStatus};
 
 /// A tool failure: exit code and the message for stderr.
 struct Fail(u8, String);
@@ -73,10 +74,16 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    let flood = state.floods.get(&tool).cloned().unwrap_or_default();
+    let hangs = state.hangs.contains(&tool);
     if let Some(fault) = state.faults.get(&tool).cloned() {
         let _ = std::io::stdout().write_all(&fault.stdout);
         let _ = std::io::stderr().write_all(fault.stderr.as_bytes());
+        misbehave(&flood, hangs);
         return ExitCode::from(u8::try_from(fault.exit_code).unwrap_or(1));
+    }
+    if hangs {
+        misbehave(&flood, hangs);
     }
     let before = state.clone();
     match handle(&tool, args, &mut state) {
@@ -89,13 +96,46 @@ fn main() -> ExitCode {
                 }
             }
             let _ = std::io::stdout().write_all(&stdout);
+            misbehave(&flood, false);
             ExitCode::SUCCESS
         }
         Err(Fail(code, message)) => {
             eprintln!("ERROR {message}");
+            misbehave(&flood, false);
             ExitCode::from(code)
         }
     }
+}
+
+/// Writes the flood, then hangs if told to: until killed, or until the process that ran
+/// this tool has gone (then it exits 1), so that no stand-in outlives a failed test.
+fn misbehave(flood: &Flood, hang: bool) {
+    fill(&mut std::io::stdout().lock(), b'x', flood.stdout);
+    fill(&mut std::io::stderr().lock(), b'E', flood.stderr);
+    if !hang {
+        return;
+    }
+    let parent = std::os::unix::process::parent_id();
+    loop {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        if std::os::unix::process::parent_id() != parent {
+            std::process::exit(1);
+        }
+    }
+}
+
+/// Writes `count` bytes of `byte`, stopping early if the reader has gone.
+fn fill(out: &mut impl Write, byte: u8, count: u64) {
+    let chunk = [byte; 64 * 1024];
+    let mut left = count;
+    while left > 0 {
+        let n = left.min(chunk.len() as u64) as usize;
+        if out.write_all(&chunk[..n]).is_err() {
+            return;
+        }
+        left -= n as u64;
+    }
+    let _ = out.flush();
 }
 
 /// Parsed flags: `--name=value`, `--name value` for flags that take one, bare flags, and

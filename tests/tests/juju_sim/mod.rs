@@ -5,17 +5,18 @@
 
 #![allow(dead_code)]
 
+use std::os::unix::process::CommandExt as _;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::OnceLock;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 #[path = "../../hook-tools/state.rs"]
 pub mod state;
 
 #[allow(unused_imports)]
-pub use state::{Fault, SimAction, SimRelation, SimState, SimStatus, TOOLS};
+pub use state::{Fault, Flood, SimAction, SimRelation, SimState, SimStatus, TOOLS};
 
 /// The workspace root.
 pub fn workspace() -> PathBuf {
@@ -53,34 +54,18 @@ pub fn my_charm_binary() -> &'static Path {
     })
 }
 
-/// A temporary directory, removed on drop.
-pub struct TempDir(PathBuf);
-
-impl TempDir {
-    /// A fresh directory under the system temp dir.
-    pub fn new(label: &str) -> TempDir {
-        static N: AtomicUsize = AtomicUsize::new(0);
-        let path = std::env::temp_dir().join(format!(
-            "reconciler-e2e-{label}-{}-{}",
-            std::process::id(),
-            N.fetch_add(1, Ordering::Relaxed)
-        ));
-        let _ = std::fs::remove_dir_all(&path);
-        std::fs::create_dir_all(&path).expect("temp dir");
-        TempDir(path)
-    }
-
-    /// Its path.
-    pub fn path(&self) -> &Path {
-        &self.0
-    }
+/// A fresh temporary directory named after `label`, removed on drop.
+pub fn temp_dir(label: &str) -> tempfile::TempDir {
+    tempfile::Builder::new()
+        .prefix(&format!("reconciler-e2e-{label}-"))
+        .tempdir()
+        .expect("a temporary directory")
 }
 
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
+/// How long a hook may run before the harness kills it (with everything in its process
+/// group) and reports [`Run::timed_out`], unless [`Unit::deadline`] says otherwise. Only a
+/// hook that hangs gets near it.
+pub const DEFAULT_DEADLINE: Duration = Duration::from_secs(120);
 
 /// What one hook run did.
 #[derive(Debug)]
@@ -95,6 +80,8 @@ pub struct Run {
     pub calls: Vec<Vec<String>>,
     /// How long the process took.
     pub elapsed: Duration,
+    /// Whether the harness killed the hook at [`Unit::deadline`].
+    pub timed_out: bool,
 }
 
 impl Run {
@@ -120,7 +107,7 @@ impl Run {
 
 /// A unit of a charm, with its own charm directory, tools and state.
 pub struct Unit {
-    dir: TempDir,
+    dir: tempfile::TempDir,
     /// The charm directory (`JUJU_CHARM_DIR`).
     pub charm_dir: PathBuf,
     bin_dir: PathBuf,
@@ -130,22 +117,29 @@ pub struct Unit {
     pub env: Vec<(String, String)>,
     /// Tools left off PATH.
     pub missing_tools: Vec<String>,
+    /// How long a hook may run before the harness kills it ([`DEFAULT_DEADLINE`]).
+    pub deadline: Duration,
 }
 
 impl Unit {
     /// A unit of the charm whose binary is `binary` and whose source directory (with
     /// `charmcraft.yaml` and `dispatch`) is `source`, starting from `state`.
     pub fn new(binary: &Path, source: &Path, state: &SimState) -> Unit {
-        let dir = TempDir::new("unit");
+        let dir = temp_dir("unit");
         let charm_dir = dir.path().join("charm");
         let bin_dir = dir.path().join("tools");
         std::fs::create_dir_all(&charm_dir).unwrap();
         std::fs::create_dir_all(&bin_dir).unwrap();
-        for file in ["charmcraft.yaml", "metadata.yaml", "dispatch"] {
+        for file in ["charmcraft.yaml", "metadata.yaml"] {
             if source.join(file).exists() {
                 std::fs::copy(source.join(file), charm_dir.join(file)).unwrap();
             }
         }
+        // Executables are linked, never written: a file being written is open for writing,
+        // and a sibling test thread forking at that moment inherits that descriptor until
+        // it execs, so running the file then fails with ETXTBSY ("Text file busy").
+        // `dispatch` finds the binary next to the link, in the charm directory.
+        std::os::unix::fs::symlink(source.join("dispatch"), charm_dir.join("dispatch")).unwrap();
         let name = binary.file_name().unwrap();
         std::os::unix::fs::symlink(binary, charm_dir.join(name)).unwrap();
         let unit = Unit {
@@ -156,6 +150,7 @@ impl Unit {
             bin_dir,
             env: Vec::new(),
             missing_tools: Vec::new(),
+            deadline: DEFAULT_DEADLINE,
         };
         unit.set_state(state);
         unit
@@ -224,6 +219,44 @@ impl Unit {
         }
     }
 
+    /// Asserts that `secret` appears nowhere a person could read after `run`: the hook's
+    /// stdout and stderr, the `juju-log` lines, the unit and application status, the
+    /// action's failure message and log, and the arguments of every hook-tool call but
+    /// those to the tools in `given_to` (the tools the secret was handed to).
+    #[track_caller]
+    pub fn assert_not_shown(&self, run: &Run, secret: &str, given_to: &[&str]) {
+        let state = self.state();
+        let mut places: Vec<(String, String)> = vec![
+            ("stdout".into(), run.stdout.clone()),
+            ("stderr".into(), run.stderr.clone()),
+            ("unit status".into(), state.unit_status.text()),
+            ("application status".into(), state.app_status.text()),
+        ];
+        for line in &state.juju_log {
+            places.push(("juju-log".into(), line.message.clone()));
+        }
+        if let Some(action) = &state.action {
+            places.push((
+                "action-fail".into(),
+                action.failed.clone().unwrap_or_default(),
+            ));
+            for line in &action.logs {
+                places.push(("action-log".into(), line.clone()));
+            }
+        }
+        for call in &run.calls {
+            if !given_to.contains(&call[0].as_str()) {
+                places.push((format!("{} call", call[0]), call.join(" ")));
+            }
+        }
+        for (place, text) in places {
+            assert!(
+                !text.contains(secret),
+                "{secret:?} is shown in the {place}: {text}"
+            );
+        }
+    }
+
     /// Runs `dispatch` for `dispatch_path` (`hooks/install`, `actions/x`) with the
     /// unit's variables plus `extra`.
     pub fn dispatch(&self, dispatch_path: &str, extra: &[(&str, &str)]) -> Run {
@@ -263,13 +296,32 @@ impl Unit {
             .env("HOOK_TOOLS_STATE", &self.state_path)
             .env("HOOK_TOOLS_CALLS", &self.calls_path)
             .current_dir(&self.charm_dir)
-            .stdin(Stdio::null());
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            // A group of its own, so that the deadline kills what it started too.
+            .process_group(0);
         for (k, v) in self.env.iter().chain(vars.iter()) {
             command.env(k, v);
         }
         let started = Instant::now();
-        let output = command.output().expect("the charm runs");
+        let child = command.spawn().expect("the charm runs");
+        // A watchdog kills the hook's process group at the deadline unless told it ended.
+        let (ended, watch) = mpsc::channel::<()>();
+        let group = child.id();
+        let deadline = self.deadline;
+        let watchdog = std::thread::spawn(move || {
+            if let Err(mpsc::RecvTimeoutError::Timeout) = watch.recv_timeout(deadline) {
+                kill_group(group);
+                true
+            } else {
+                false
+            }
+        });
+        let output = child.wait_with_output().expect("waiting for the charm");
         let elapsed = started.elapsed();
+        let _ = ended.send(());
+        let timed_out = watchdog.join().expect("the watchdog");
         let calls = std::fs::read_to_string(&self.calls_path)
             .unwrap_or_default()
             .lines()
@@ -281,8 +333,17 @@ impl Unit {
             stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
             calls,
             elapsed,
+            timed_out,
         }
     }
+}
+
+/// Sends SIGKILL to the process group `group`.
+fn kill_group(group: u32) {
+    let _ = Command::new("/bin/sh")
+        .args(["-c", "kill -s KILL -- \"-$1\"", "sh"])
+        .arg(group.to_string())
+        .status();
 }
 
 /// A relation in the stand-in model.
