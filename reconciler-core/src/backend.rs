@@ -48,18 +48,15 @@ pub enum Member {
     App(String),
 }
 
-/// Which of this unit's own databags to write: its unit bag, or its application's bag
-/// (leader only).
+/// This unit, or its whole application: whose databag a `relation-set` writes, whose
+/// status a `status-set` sets. Only the leader may write the application's.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Scope {
-    /// The unit's own databag.
+    /// This unit: its own databag, its own status.
     Unit,
-    /// The application's databag; only the leader may write it.
+    /// The application: its databag or its status; leader only.
     App,
 }
-
-/// What a status applies to: this unit, or the whole application (leader only).
-pub type StatusTarget = Scope;
 
 /// Log levels `juju-log` accepts.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -207,10 +204,10 @@ pub trait Backend {
 
     /// Sets the unit's or (leader only) the application's status (`status-set`). Only
     /// settable kinds are accepted (see [`StatusKind::is_settable`](crate::StatusKind)).
-    fn status_set(&mut self, target: StatusTarget, status: &Status) -> Result<(), BackendError>;
+    fn status_set(&mut self, target: Scope, status: &Status) -> Result<(), BackendError>;
 
     /// Reads the unit's or the application's status (`status-get`).
-    fn status_get(&mut self, target: StatusTarget) -> Result<Status, BackendError>;
+    fn status_get(&mut self, target: Scope) -> Result<Status, BackendError>;
 
     /// Sends a line to the Juju log (`juju-log`).
     fn log(&mut self, level: LogLevel, message: &str) -> Result<(), BackendError>;

@@ -11,7 +11,7 @@ use tracing::{error, info, info_span};
 
 use crate::backend::{
     Backend, BackendError, Config, ConfigValue, Databag, JsonMap, LogLevel, Member, Port,
-    RelationId, Scope, StatusTarget,
+    RelationId, Scope,
 };
 use crate::context::Context;
 use crate::error::ComponentError;
@@ -23,6 +23,7 @@ use crate::status::Status;
 
 /// What the charm does on `update-status`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum UpdateStatus {
     /// A full reconcile (the default): drift is corrected every few minutes.
     #[default]
@@ -146,8 +147,8 @@ pub enum Handling {
     Panicked {
         /// The panic message.
         message: String,
-        /// Where it happened (`file:line:column`), when the process's panic hook recorded
-        /// it (see [`crate::panics`]).
+        /// Where it happened (`file:line:column`), when known: [`run`](crate::run())
+        /// installs a panic hook that records it; elsewhere it is `None`.
         location: Option<String>,
     },
 }
@@ -186,7 +187,7 @@ impl HookReport {
 }
 
 /// Whether `event` reconciles `charm`: a lifecycle event, or one a component observes.
-pub fn is_reconcile_event<C: CharmReconciler + ?Sized>(charm: &C, event: &Event) -> bool {
+pub(crate) fn is_reconcile_event<C: CharmReconciler + ?Sized>(charm: &C, event: &Event) -> bool {
     event.is_core_reconcile_event()
         || (0..charm.component_count()).any(|index| {
             charm
@@ -218,7 +219,8 @@ pub fn handle_event<C: Charm>(ctx: &mut Context<'_>) -> HookReport {
 /// A panic outside the components (in `new`, in the charm's handler) is contained: the
 /// unit is set Blocked `charm error: <panic message>`, or an action is failed with
 /// `the charm panicked: <panic message>` and no status is set. It is logged at ERROR with
-/// its location when [`crate::panics::install_hook`] is in place.
+/// its location when known (under [`run`](crate::run()), which installs a panic hook that
+/// records it).
 ///
 /// During an action every `action-set` and `action-fail` is watched: one that fails is in
 /// [`HookReport::action_errors`], even if the handler ignored the error; if the handler
@@ -461,8 +463,8 @@ impl Backend for ActionWatch<'_> {
         relation_remote_app(&mut self, relation: RelationId) -> Result<Option<String>, BackendError>;
         relation_get(&mut self, relation: RelationId, member: &Member) -> Result<Databag, BackendError>;
         relation_set(&mut self, relation: RelationId, scope: Scope, changes: &Databag) -> Result<(), BackendError>;
-        status_set(&mut self, target: StatusTarget, status: &Status) -> Result<(), BackendError>;
-        status_get(&mut self, target: StatusTarget) -> Result<Status, BackendError>;
+        status_set(&mut self, target: Scope, status: &Status) -> Result<(), BackendError>;
+        status_get(&mut self, target: Scope) -> Result<Status, BackendError>;
         log(&mut self, level: LogLevel, message: &str) -> Result<(), BackendError>;
         application_version_set(&mut self, version: &str) -> Result<(), BackendError>;
         action_params(&mut self) -> Result<JsonMap, BackendError>;
@@ -480,7 +482,7 @@ impl Backend for ActionWatch<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::backend::StatusTarget;
+    use crate::backend::Scope;
     use crate::component::Component;
     use crate::event::{Observe, RelationEventKind};
     use crate::testing::{MemoryBackend, State};
@@ -580,7 +582,7 @@ mod tests {
         Event::Relation {
             kind: RelationEventKind::Changed,
             endpoint: endpoint.into(),
-            id: 1,
+            id: RelationId(1),
             remote_app: Some("remote".into()),
             remote_unit: Some("remote/0".into()),
             departing_unit: None,
@@ -595,8 +597,8 @@ mod tests {
         assert_eq!(
             backend.statuses_set,
             [
-                (StatusTarget::Unit, expected.clone()),
-                (StatusTarget::App, expected.clone())
+                (Scope::Unit, expected.clone()),
+                (Scope::App, expected.clone())
             ]
         );
         assert_eq!(report.unit_status, Some(expected));
@@ -619,7 +621,7 @@ mod tests {
     fn non_leader_sets_only_the_unit_status() {
         let (_, backend) = run(TwoParts::new(), Event::Install, false);
         assert_eq!(backend.statuses_set.len(), 1);
-        assert_eq!(backend.statuses_set[0].0, StatusTarget::Unit);
+        assert_eq!(backend.statuses_set[0].0, Scope::Unit);
     }
 
     #[test]
@@ -657,7 +659,7 @@ mod tests {
         assert!(matches!(report.handling, Handling::Removed(_)));
         assert_eq!(
             backend.statuses_set,
-            [(StatusTarget::Unit, Status::maintenance("removing"))]
+            [(Scope::Unit, Status::maintenance("removing"))]
         );
     }
 
@@ -735,10 +737,7 @@ mod tests {
         assert_eq!(report.unit_status, Some(blocked.clone()));
         assert_eq!(
             backend.statuses_set,
-            [
-                (StatusTarget::Unit, blocked.clone()),
-                (StatusTarget::App, blocked)
-            ]
+            [(Scope::Unit, blocked.clone()), (Scope::App, blocked)]
         );
     }
 
@@ -820,8 +819,8 @@ mod tests {
             relation_remote_app(&mut self, relation: RelationId) -> Result<Option<String>, BackendError>;
             relation_get(&mut self, relation: RelationId, member: &Member) -> Result<Databag, BackendError>;
             relation_set(&mut self, relation: RelationId, scope: Scope, changes: &Databag) -> Result<(), BackendError>;
-            status_set(&mut self, target: StatusTarget, status: &Status) -> Result<(), BackendError>;
-            status_get(&mut self, target: StatusTarget) -> Result<Status, BackendError>;
+            status_set(&mut self, target: Scope, status: &Status) -> Result<(), BackendError>;
+            status_get(&mut self, target: Scope) -> Result<Status, BackendError>;
             log(&mut self, level: LogLevel, message: &str) -> Result<(), BackendError>;
             application_version_set(&mut self, version: &str) -> Result<(), BackendError>;
             action_params(&mut self) -> Result<JsonMap, BackendError>;

@@ -47,7 +47,7 @@ impl ComponentError {
     }
 
     /// An error whose status is the given one and whose message is that status's message.
-    pub fn with_status_only(status: Status) -> ComponentError {
+    pub fn from_status(status: Status) -> ComponentError {
         ComponentError {
             message: status.message.clone(),
             status: Some(status),
@@ -57,17 +57,17 @@ impl ComponentError {
 
     /// An error that sets the component [`Status::blocked`] with this message.
     pub fn blocked(message: impl Into<String>) -> ComponentError {
-        ComponentError::with_status_only(Status::blocked(message))
+        ComponentError::from_status(Status::blocked(message))
     }
 
     /// An error that sets the component [`Status::waiting`] with this message.
     pub fn waiting(message: impl Into<String>) -> ComponentError {
-        ComponentError::with_status_only(Status::waiting(message))
+        ComponentError::from_status(Status::waiting(message))
     }
 
     /// An error that sets the component [`Status::maintenance`] with this message.
     pub fn maintenance(message: impl Into<String>) -> ComponentError {
-        ComponentError::with_status_only(Status::maintenance(message))
+        ComponentError::from_status(Status::maintenance(message))
     }
 
     /// Sets the status the component shows for this error.
@@ -196,6 +196,7 @@ impl fmt::Display for GraphError {
 
 /// One problem in a component graph. The messages match the derive's compile errors.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum GraphProblem {
     /// Two components share a name.
     #[error("duplicate component name `{name}`")]

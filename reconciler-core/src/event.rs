@@ -3,8 +3,11 @@
 use std::borrow::Cow;
 use std::fmt;
 
+use crate::backend::RelationId;
+
 /// One Juju event, with the context Juju gives it.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Event {
     /// `install`
     Install,
@@ -48,7 +51,7 @@ pub enum Event {
         /// The endpoint name from the charm's metadata (`JUJU_RELATION`).
         endpoint: String,
         /// The relation id, the number in `JUJU_RELATION_ID` (`db:3` is 3).
-        id: u64,
+        id: RelationId,
         /// `JUJU_REMOTE_APP`
         remote_app: Option<String>,
         /// `JUJU_REMOTE_UNIT`
@@ -113,6 +116,7 @@ pub enum RelationEventKind {
 
 /// The Pebble event kinds.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum PebbleEventKind {
     /// `-pebble-ready`
     Ready,
@@ -263,6 +267,7 @@ impl fmt::Display for Event {
 /// An event source a component asks to be reconciled on, beyond the lifecycle events
 /// every charm reconciles on (see [`Event::is_core_reconcile_event`]).
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Observe {
     /// Every event of this relation endpoint: created, joined, changed, departed, broken.
     Relation(Cow<'static, str>),
@@ -300,7 +305,7 @@ mod tests {
         let relation = Event::Relation {
             kind: RelationEventKind::Changed,
             endpoint: "my-db".into(),
-            id: 3,
+            id: RelationId(3),
             remote_app: None,
             remote_unit: None,
             departing_unit: None,

@@ -57,29 +57,29 @@
 extern crate self as reconciler_core;
 
 pub mod backend;
-pub mod component;
-pub mod context;
+mod component;
+mod context;
 mod declared;
 pub mod deps;
-pub mod dispatch;
-pub mod error;
+mod dispatch;
+mod error;
 pub mod event;
-pub mod executor;
-pub mod graph;
+mod executor;
+mod graph;
 pub mod juju;
 mod juju_text;
-pub mod logging;
+mod logging;
 pub mod metadata;
-pub mod panics;
+mod panics;
 pub mod pebble;
-pub mod reconciler;
-pub mod status;
+mod reconciler;
+mod status;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
 
 pub use backend::{
     Backend, BackendError, Config, ConfigValue, Databag, JsonMap, LogLevel, Member, Port, Protocol,
-    RelationId, Scope, StatusTarget,
+    RelationId, Scope,
 };
 pub use component::Component;
 pub use context::Context;

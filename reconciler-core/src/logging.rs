@@ -60,18 +60,6 @@ where
 pub type Records = Arc<Mutex<Vec<LogRecord>>>;
 
 /// A layer that appends every record to a shared vector, and the vector.
-///
-/// ```
-/// use tracing_subscriber::layer::SubscriberExt;
-///
-/// let (layer, records) = reconciler_core::logging::collector();
-/// let subscriber = tracing_subscriber::registry().with(layer);
-/// tracing::subscriber::with_default(subscriber, || {
-///     tracing::info!(status = "active", "workload ran");
-/// });
-/// let records = records.lock().unwrap();
-/// assert_eq!(records[0].message, "workload ran status=active");
-/// ```
 pub fn collector() -> (
     RecordLayer<impl Fn(LogRecord) + Send + Sync + 'static>,
     Records,
@@ -141,5 +129,21 @@ impl LineVisitor {
             self.fields.push(' ');
         }
         let _ = write!(self.fields, "{}={}", field.name(), value);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use tracing_subscriber::layer::SubscriberExt;
+
+    #[test]
+    fn the_collector_keeps_messages_with_their_fields() {
+        let (layer, records) = super::collector();
+        let subscriber = tracing_subscriber::registry().with(layer);
+        tracing::subscriber::with_default(subscriber, || {
+            tracing::info!(status = "active", "workload ran");
+        });
+        let records = records.lock().unwrap();
+        assert_eq!(records[0].message, "workload ran status=active");
     }
 }

@@ -48,8 +48,8 @@ impl Backend for Unreadable {
         relation_remote_app(&mut self, r: RelationId) -> Result<Option<String>, BackendError>;
         relation_get(&mut self, r: RelationId, m: &Member) -> Result<Databag, BackendError>;
         relation_set(&mut self, r: RelationId, s: Scope, c: &Databag) -> Result<(), BackendError>;
-        status_set(&mut self, t: StatusTarget, s: &Status) -> Result<(), BackendError>;
-        status_get(&mut self, t: StatusTarget) -> Result<Status, BackendError>;
+        status_set(&mut self, t: Scope, s: &Status) -> Result<(), BackendError>;
+        status_get(&mut self, t: Scope) -> Result<Status, BackendError>;
         log(&mut self, l: LogLevel, m: &str) -> Result<(), BackendError>;
         application_version_set(&mut self, v: &str) -> Result<(), BackendError>;
         action_params(&mut self) -> Result<JsonMap, BackendError>;

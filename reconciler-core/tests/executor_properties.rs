@@ -28,7 +28,7 @@ use reconciler_core::pebble::Pebble;
 use reconciler_core::{
     Backend, BackendError, CharmReconciler, Component, ComponentError, Config, Context, Databag,
     Event, GraphBuilder, GraphProblem, JsonMap, LogLevel, Member, Outcome, Port, RelationId,
-    Report, Scope, Status, StatusKind, StatusTarget,
+    Report, Scope, Status, StatusKind,
 };
 
 // ---------------------------------------------------------------------------------------
@@ -223,8 +223,8 @@ impl Backend for TestBackend {
         relation_remote_app(&mut self, _r: RelationId) -> Result<Option<String>, BackendError>;
         relation_get(&mut self, _r: RelationId, _m: &Member) -> Result<Databag, BackendError>;
         relation_set(&mut self, _r: RelationId, _s: Scope, _c: &Databag) -> Result<(), BackendError>;
-        status_set(&mut self, _t: StatusTarget, _s: &Status) -> Result<(), BackendError>;
-        status_get(&mut self, _t: StatusTarget) -> Result<Status, BackendError>;
+        status_set(&mut self, _t: Scope, _s: &Status) -> Result<(), BackendError>;
+        status_get(&mut self, _t: Scope) -> Result<Status, BackendError>;
         log(&mut self, _l: LogLevel, _m: &str) -> Result<(), BackendError>;
         application_version_set(&mut self, _v: &str) -> Result<(), BackendError>;
         action_params(&mut self) -> Result<JsonMap, BackendError>;

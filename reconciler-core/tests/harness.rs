@@ -8,7 +8,7 @@ use reconciler_core::metadata::MetadataError;
 use reconciler_core::prelude::*;
 use reconciler_core::testing::{Container, DataWritten, Harness, Inconsistency, Relation, State};
 use reconciler_core::{
-    BackendError, Databag, Handling, LogLevel, Member, Outcome, RelationId, Scope, StatusTarget,
+    BackendError, Databag, Handling, LogLevel, Member, Outcome, RelationId, Scope,
 };
 
 const META: &str = r#"
@@ -570,8 +570,8 @@ fn the_status_is_set_once_per_reconcile() {
     assert_eq!(
         out.statuses_set,
         [
-            (StatusTarget::Unit, Status::active()),
-            (StatusTarget::App, Status::active())
+            (Scope::Unit, Status::active()),
+            (Scope::App, Status::active())
         ]
     );
     assert_eq!(out.executed(), ["probe"]);
@@ -740,10 +740,7 @@ fn a_panic_in_new_is_contained_as_under_juju() {
     assert_eq!(out.unit_status, blocked);
     assert_eq!(
         out.statuses_set,
-        [
-            (StatusTarget::Unit, blocked.clone()),
-            (StatusTarget::App, blocked)
-        ]
+        [(Scope::Unit, blocked.clone()), (Scope::App, blocked)]
     );
     assert!(matches!(out.hook.handling, Handling::Panicked { .. }));
     assert!(out.logged("the charm panicked handling config-changed: cannot build the charm"));

@@ -14,7 +14,7 @@ mod juju_sim;
 
 use juju_sim::{Run, SimAction, SimState, Unit, workspace};
 use reconciler_core::testing::{Harness, State};
-use reconciler_core::{Event, Status, StatusTarget};
+use reconciler_core::{Event, Scope, Status};
 use reconciler_tests::panicky::{ACTION_PANIC, HANDLER_PANIC, NEW_PANIC, Panicky, Panics};
 
 fn state(leader: bool) -> SimState {
@@ -279,8 +279,8 @@ fn harness_panic_in_new_gives_the_status_it_gives_under_juju() {
     assert_eq!(
         out.statuses_set,
         [
-            (StatusTarget::Unit, out.unit_status.clone()),
-            (StatusTarget::App, out.unit_status.clone())
+            (Scope::Unit, out.unit_status.clone()),
+            (Scope::App, out.unit_status.clone())
         ]
     );
     assert_eq!(

@@ -2,9 +2,11 @@
 //! `ui/fixtures/charmcraft.yaml` at compile time) are observed at run time: their events
 //! run a reconcile, on top of what the component's own `observes` asks for.
 
-use reconciler_core::dispatch::is_reconcile_event;
 use reconciler_core::event::{PebbleEventKind, RelationEventKind, StorageEventKind};
-use reconciler_core::{CharmReconciler, Component, Context, Event, Observe, Status};
+use reconciler_core::testing::{MemoryBackend, State};
+use reconciler_core::{
+    Charm, CharmReconciler, Component, Context, Event, Handling, Observe, Status, handle_event,
+};
 use reconciler_tests::Trivial;
 
 /// A component that asks for secrets itself, to check the static names come on top.
@@ -24,7 +26,7 @@ impl Component for WantsSecrets {
 /// The path is relative to this crate's Cargo.toml (`tests/`).
 #[derive(CharmReconciler)]
 #[charm(metadata = "ui/fixtures/charmcraft.yaml")]
-struct Charm {
+struct Observing {
     #[component(containers = ["workload"], storage = ["data"])]
     workload: Trivial,
     #[component(depends_on = [workload], relations = ["relation-1"])]
@@ -33,11 +35,28 @@ struct Charm {
     unwired: Trivial,
 }
 
-fn charm() -> Charm {
-    Charm {
+impl Charm for Observing {
+    fn new() -> Observing {
+        charm()
+    }
+}
+
+fn charm() -> Observing {
+    Observing {
         workload: Trivial,
         relation_1: WantsSecrets,
         unwired: Trivial,
+    }
+}
+
+/// Whether `event` runs a reconcile of the charm (rather than being ignored).
+fn is_reconcile_event(_: &Observing, event: &Event) -> bool {
+    let mut backend = MemoryBackend::new(State::default());
+    let report = handle_event::<Observing>(&mut Context::new(&mut backend, event));
+    match report.handling {
+        Handling::Reconciled(_) => true,
+        Handling::Ignored => false,
+        other => panic!("{event} was neither reconciled nor ignored: {other:?}"),
     }
 }
 
@@ -45,7 +64,7 @@ fn relation_event(endpoint: &str, kind: RelationEventKind) -> Event {
     Event::Relation {
         kind,
         endpoint: endpoint.into(),
-        id: 1,
+        id: reconciler_core::RelationId(1),
         remote_app: Some("remote".into()),
         remote_unit: Some("remote/0".into()),
         departing_unit: None,

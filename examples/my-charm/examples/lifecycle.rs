@@ -14,7 +14,7 @@
 use std::process::ExitCode;
 
 use my_charm::{MyCharm, RESOURCES_KEY, recorded_resources};
-use reconciler_core::executor::Outcome;
+use reconciler_core::Outcome;
 use reconciler_core::testing::{Container, Harness, Output, Relation, State};
 use reconciler_core::{Event, Handling, StatusKind};
 

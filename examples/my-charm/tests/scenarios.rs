@@ -8,7 +8,7 @@ use reconciler_core::pebble::ServiceStatus;
 use reconciler_core::testing::{
     Container, DataWritten, Harness, Inconsistency, Output, Relation, State,
 };
-use reconciler_core::{Event, Handling, Outcome, Scope, Status, StatusTarget};
+use reconciler_core::{Event, Handling, Outcome, Scope, Status};
 
 fn harness() -> Harness {
     Harness::from_charm_dir(env!("CARGO_MANIFEST_DIR")).expect("my-charm's charmcraft.yaml")
@@ -159,12 +159,12 @@ fn the_final_status_is_set_once() {
     assert_eq!(
         out.statuses_set,
         [
-            (StatusTarget::Unit, Status::active()),
-            (StatusTarget::App, Status::active())
+            (Scope::Unit, Status::active()),
+            (Scope::App, Status::active())
         ]
     );
     let out = run(Event::ConfigChanged, full_state(false));
-    assert_eq!(out.statuses_set, [(StatusTarget::Unit, Status::active())]);
+    assert_eq!(out.statuses_set, [(Scope::Unit, Status::active())]);
 }
 
 #[test]

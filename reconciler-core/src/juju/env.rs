@@ -6,7 +6,6 @@
 //! (`.../hooks/install`). Endpoint, container and storage names may contain `-`, so a
 //! hook name is matched against the names the charm declares, never split blindly.
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use crate::event::{
@@ -16,6 +15,7 @@ use crate::metadata::{Metadata, MetadataError};
 
 /// Why the hook environment could not be turned into an event.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum EnvError {
     /// Neither `JUJU_DISPATCH_PATH` nor `argv[0]` names a hook or an action.
     #[error(
@@ -126,9 +126,10 @@ impl HookEnv {
         HookEnv::resolve(&lookup, &argv0, &cwd)
     }
 
-    /// Like [`HookEnv::from_env`], from a map of variables (for tests and tools).
+    /// Like [`HookEnv::from_env`], from a map of variables (for tests).
+    #[cfg(test)]
     pub fn from_vars(
-        vars: &BTreeMap<String, String>,
+        vars: &std::collections::BTreeMap<String, String>,
         argv0: &str,
         cwd: &Path,
     ) -> Result<(HookEnv, Metadata), EnvError> {
@@ -340,7 +341,7 @@ fn parse_event(
         return Ok(Event::Relation {
             kind,
             endpoint: endpoint.to_owned(),
-            id,
+            id: crate::backend::RelationId(id),
             remote_app: optional("JUJU_REMOTE_APP")?,
             remote_unit: optional("JUJU_REMOTE_UNIT")?,
             departing_unit: optional("JUJU_DEPARTING_UNIT")?,
@@ -422,6 +423,7 @@ pub fn parse_relation_id(text: &str) -> Option<u64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::collections::BTreeMap;
 
     fn charm_dir(yaml: &str) -> tempdir::Dir {
         let dir = tempdir::Dir::new();
@@ -491,7 +493,7 @@ mod tests {
             Event::Relation {
                 kind: RelationEventKind::Changed,
                 endpoint: "my-db-relation".into(),
-                id: 7,
+                id: crate::backend::RelationId(7),
                 remote_app: Some("pg".into()),
                 remote_unit: Some("pg/1".into()),
                 departing_unit: None,
@@ -584,7 +586,7 @@ mod tests {
         ])
         .unwrap();
         assert!(
-            matches!(e, Event::Relation { departing_unit: Some(ref u), id: 2, .. } if u == "pg/0")
+            matches!(e, Event::Relation { departing_unit: Some(ref u), id: crate::backend::RelationId(2), .. } if u == "pg/0")
         );
     }
 

@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use crate::backend::{
     Backend, BackendError, Config, ConfigValue, Databag, JsonMap, LogLevel, Member, Port, Protocol,
-    RelationId, Scope, StatusTarget,
+    RelationId, Scope,
 };
 use crate::event::{Event, RelationEventKind};
 use crate::juju::env::{HookEnv, parse_relation_id};
@@ -75,7 +75,7 @@ impl HookToolBackend {
                 id,
                 remote_app: Some(app),
                 ..
-            } => Some((RelationId(*id), app.clone())),
+            } => Some((*id, app.clone())),
             _ => None,
         };
         let broken_relation = match &env.event {
@@ -83,7 +83,7 @@ impl HookToolBackend {
                 kind: RelationEventKind::Broken,
                 id,
                 ..
-            } => Some(RelationId(*id)),
+            } => Some(*id),
             _ => None,
         };
         HookToolBackend {
@@ -113,13 +113,6 @@ impl HookToolBackend {
     #[cfg(test)]
     pub(crate) fn with_leadership_validity(mut self, validity: Duration) -> HookToolBackend {
         self.leadership_validity = validity;
-        self
-    }
-
-    /// Uses `template` (with `{container}`) for Pebble socket paths instead of the
-    /// environment's.
-    pub fn with_pebble_socket(mut self, template: impl Into<String>) -> HookToolBackend {
-        self.pebble_socket = template.into();
         self
     }
 
@@ -310,7 +303,7 @@ impl Backend for HookToolBackend {
         Ok(())
     }
 
-    fn status_set(&mut self, target: StatusTarget, status: &Status) -> Result<(), BackendError> {
+    fn status_set(&mut self, target: Scope, status: &Status) -> Result<(), BackendError> {
         crate::backend::check_settable(status)?;
         let application = match target {
             Scope::Unit => "--application=False",
@@ -326,7 +319,7 @@ impl Backend for HookToolBackend {
         Ok(())
     }
 
-    fn status_get(&mut self, target: StatusTarget) -> Result<Status, BackendError> {
+    fn status_get(&mut self, target: Scope) -> Result<Status, BackendError> {
         let application = match target {
             Scope::Unit => "--application=false",
             Scope::App => "--application=true",

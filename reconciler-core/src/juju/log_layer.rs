@@ -181,11 +181,6 @@ impl JujuLogSink {
         RecordLayer::new(move |record| sink.accept(record))
     }
 
-    /// The configuration in force.
-    pub fn config(&self) -> LogConfig {
-        self.config
-    }
-
     /// Takes one record: to stderr now if it is a warning or an error or `JUJU_DEBUG` is
     /// set, to `juju-log` now or at [`JujuLogSink::flush`].
     pub fn accept(&self, record: LogRecord) {

@@ -15,16 +15,13 @@
 //! See `docs/running-under-juju.md` for the hook-tool calls each hook makes and the exit
 //! code policy.
 
-pub mod env;
-pub mod hook_tools;
-pub mod log_layer;
-pub mod pebble_client;
-pub mod run;
-pub mod tools;
+pub(crate) mod env;
+pub(crate) mod hook_tools;
+pub(crate) mod log_layer;
+pub(crate) mod pebble_client;
+pub(crate) mod run;
+pub(crate) mod tools;
 
-pub use env::{EnvError, HookEnv};
-pub use hook_tools::HookToolBackend;
-pub use log_layer::{JujuLogSink, LogConfig, LogMode};
 pub use pebble_client::PebbleClient;
-pub use run::{HookOutcome, run, run_charm, run_with};
-pub use tools::{HookTools, ToolFailure};
+pub use run::{run, run_charm};
+pub use tools::ToolFailure;

@@ -14,7 +14,6 @@ use tracing_subscriber::layer::SubscriberExt;
 
 use crate::context::Context;
 use crate::dispatch::{Charm, EventHandler, Handling, HookReport, handle_event_with};
-use crate::event::Event;
 use crate::juju::env::HookEnv;
 use crate::juju::hook_tools::HookToolBackend;
 use crate::juju::log_layer::{JujuLogSink, LogConfig};
@@ -26,8 +25,6 @@ pub struct HookOutcome {
     /// The process exit code: 0, or 1 where the environment was unusable or the outcome
     /// could not be recorded (Juju then retries a hook, and marks an action failed).
     pub exit_code: u8,
-    /// The event handled, if the environment named one.
-    pub event: Option<Event>,
     /// What the routing did, if the environment named an event to handle.
     pub report: Option<HookReport>,
     /// Why the hook could not be handled normally, if it could not.
@@ -44,8 +41,9 @@ impl HookOutcome {
 /// Runs the charm `C` for the event Juju started this process for, and returns the exit
 /// code to end the process with.
 ///
-/// It reads the hook environment (see [`HookEnv`]), installs logging to `juju-log` (see
-/// [`crate::juju::log_layer`]), and hands the event to [`handle_event_with`], which
+/// It reads the hook environment (`JUJU_DISPATCH_PATH` and the other `JUJU_*` variables,
+/// and the charm's metadata), installs logging to `juju-log` (see
+/// `docs/running-under-juju.md`), and hands the event to [`handle_event_with`], which
 /// builds the charm with [`Charm::new`], routes the event (reconcile, remove,
 /// update-status, the charm's own handler, or log-and-ignore), contains panics, and sets
 /// the final unit status exactly once (and the application status on the leader). Logs
@@ -128,7 +126,6 @@ where
             report_problem(&text);
             return HookOutcome {
                 exit_code: u8::from(retry),
-                event: None,
                 report: None,
                 problem: Some(text),
             };
@@ -140,7 +137,6 @@ where
 
     let mut outcome = HookOutcome {
         exit_code: 0,
-        event: Some(event.clone()),
         report: None,
         problem: None,
     };

@@ -56,7 +56,7 @@ pub struct ToolFailure {
     pub command: String,
     /// The exit code; `None` if the tool was killed (by a signal, or at its deadline).
     pub exit_code: Option<i32>,
-    /// What the tool wrote on stderr, trimmed: at most the first [`MAX_STDERR`] bytes.
+    /// What the tool wrote on stderr, trimmed: at most the first 64 KiB.
     pub stderr: String,
     /// How many bytes the tool wrote on stderr in all.
     pub stderr_len: u64,
@@ -224,6 +224,7 @@ impl HookTools {
     }
 
     /// Tools found in `dir` rather than on `PATH`.
+    #[cfg(test)]
     pub fn in_dir(dir: impl Into<PathBuf>) -> HookTools {
         HookTools {
             dir: Some(dir.into()),
@@ -255,6 +256,7 @@ impl HookTools {
     }
 
     /// How many tool calls were made so far.
+    #[cfg(test)]
     pub fn total_calls(&self) -> usize {
         self.calls().values().sum()
     }

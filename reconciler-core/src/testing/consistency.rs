@@ -424,7 +424,7 @@ fn check_event(
             remote_unit,
             departing_unit,
         } => {
-            let id = RelationId(*id);
+            let id = *id;
             let Some(relation) = state.relation(id) else {
                 problems.push(Inconsistency::EventRelationMissing {
                     event: name,

@@ -29,7 +29,7 @@ impl Event {
         Event::Relation {
             kind,
             endpoint: relation.endpoint.clone(),
-            id: relation.id.0,
+            id: relation.id,
             remote_app: Some(relation.remote_app.clone()),
             remote_unit,
             departing_unit: None,
@@ -58,7 +58,7 @@ impl Event {
         Event::Relation {
             kind: RelationEventKind::Departed,
             endpoint: relation.endpoint.clone(),
-            id: relation.id.0,
+            id: relation.id,
             remote_app: Some(relation.remote_app.clone()),
             remote_unit: Some(departing_unit.clone()),
             departing_unit: Some(departing_unit),

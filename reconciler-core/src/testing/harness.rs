@@ -7,7 +7,7 @@ use std::path::Path;
 
 use tracing_subscriber::layer::SubscriberExt as _;
 
-use crate::backend::{Databag, JsonMap, RelationId, Scope, StatusTarget};
+use crate::backend::{Databag, JsonMap, RelationId, Scope};
 use crate::context::Context;
 use crate::dispatch::{Charm, EventHandler, Handling, HookReport, handle_event_with};
 use crate::event::Event;
@@ -352,7 +352,7 @@ pub struct Output {
     pub app_status: Status,
     /// Every `status-set` during the hook, in order: the unit must never be left in a
     /// transient status, and the runtime sets the final status once.
-    pub statuses_set: Vec<(StatusTarget, Status)>,
+    pub statuses_set: Vec<(Scope, Status)>,
     /// Every log line: the runtime's and the components' `tracing` events and `juju-log`
     /// calls, in order.
     pub logs: Vec<LogRecord>,

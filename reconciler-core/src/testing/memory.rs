@@ -3,7 +3,7 @@
 
 use crate::backend::{
     Backend, BackendError, Config, ConfigValue, Databag, JsonMap, LogLevel, Member, Port,
-    RelationId, Scope, StatusTarget,
+    RelationId, Scope,
 };
 use crate::event::{Event, RelationEventKind};
 use crate::metadata::Metadata;
@@ -32,7 +32,7 @@ pub struct MemoryBackend {
     /// Every `juju-log` line, in order.
     pub logs: Vec<(LogLevel, String)>,
     /// Every `status-set`, in order.
-    pub statuses_set: Vec<(StatusTarget, Status)>,
+    pub statuses_set: Vec<(Scope, Status)>,
     /// Parameters of the running action, if an action is running.
     pub action_params: Option<JsonMap>,
     /// Results the action set.
@@ -100,7 +100,7 @@ impl MemoryBackend {
                 kind: RelationEventKind::Broken,
                 id,
                 ..
-            } => Some(RelationId(*id)),
+            } => Some(*id),
             _ => None,
         };
         self
@@ -238,7 +238,7 @@ impl Backend for MemoryBackend {
         Ok(())
     }
 
-    fn status_set(&mut self, target: StatusTarget, status: &Status) -> Result<(), BackendError> {
+    fn status_set(&mut self, target: Scope, status: &Status) -> Result<(), BackendError> {
         crate::backend::check_settable(status)?;
         // What Juju would be told: control characters escaped, cut to 1 KiB.
         let status = &Status::new(
@@ -255,7 +255,7 @@ impl Backend for MemoryBackend {
         Ok(())
     }
 
-    fn status_get(&mut self, target: StatusTarget) -> Result<Status, BackendError> {
+    fn status_get(&mut self, target: Scope) -> Result<Status, BackendError> {
         match target {
             Scope::Unit => Ok(self.state.unit_status.clone()),
             Scope::App => {

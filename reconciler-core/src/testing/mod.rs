@@ -66,6 +66,7 @@ mod harness;
 mod memory;
 mod state;
 
+pub use crate::logging::LogRecord;
 pub use consistency::Inconsistency;
 pub use harness::{ActionOutput, DataWritten, Harness, Output};
 pub use memory::MemoryBackend;
