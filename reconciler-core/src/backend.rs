@@ -251,7 +251,7 @@ pub trait Backend {
 
 /// Applies `relation-set` changes to a databag as Juju does: an empty value deletes the
 /// key, any other value sets it, keys not named are left alone.
-pub fn apply_databag_changes(bag: &mut Databag, changes: &Databag) {
+pub(crate) fn apply_databag_changes(bag: &mut Databag, changes: &Databag) {
     for (key, value) in changes {
         if value.is_empty() {
             bag.remove(key);
@@ -263,7 +263,7 @@ pub fn apply_databag_changes(bag: &mut Databag, changes: &Databag) {
 
 /// Refuses a status `status-set` would reject (only active, blocked, waiting and
 /// maintenance are settable).
-pub fn check_settable(status: &Status) -> Result<(), BackendError> {
+pub(crate) fn check_settable(status: &Status) -> Result<(), BackendError> {
     if status.kind.is_settable() {
         Ok(())
     } else {
