@@ -1,6 +1,6 @@
 //! [`HookToolBackend`]: the [`Backend`] under real Juju, one hook-tool call per operation,
-//! with the command lines the Python `ops` library uses (see
-//! `shared/reference/juju-hook-protocol.md`).
+//! with the command lines Juju documents for its hook tools (the ones the Python `ops`
+//! library uses; `docs/running-under-juju.md` lists them).
 //!
 //! Juju gives a hook a consistent view of its inputs: configuration, relation membership
 //! and relation data do not change while the hook runs, and leadership, once confirmed,
