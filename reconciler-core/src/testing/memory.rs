@@ -571,3 +571,50 @@ impl Pebble for Container {
         Ok(self.checks.clone())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn in_memory_pull_of_a_missing_file_is_a_not_found_path_error() {
+        let mut container = Container::new("workload");
+        let e = container.pull("/etc/missing.conf").unwrap_err();
+        match &e {
+            PebbleError::Path {
+                container,
+                request,
+                path,
+                kind: ErrorKind::NotFound,
+                message,
+            } => {
+                assert_eq!(container, "workload");
+                assert_eq!(request, "GET /v1/files");
+                assert_eq!(path, "/etc/missing.conf");
+                assert_eq!(message, "stat /etc/missing.conf: no such file or directory");
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(e.is_not_found());
+        container.push("/etc/missing.conf", b"now here").unwrap();
+        assert_eq!(container.pull("/etc/missing.conf").unwrap(), b"now here");
+    }
+
+    #[test]
+    fn an_unreachable_container_fails_as_a_refused_connection() {
+        let mut container = Container::new("workload").unreachable();
+        let e = container.pull("/etc/x").unwrap_err();
+        match &e {
+            PebbleError::Connection { socket, source, .. } => {
+                assert_eq!(
+                    socket,
+                    std::path::Path::new("/charm/containers/workload/pebble.socket")
+                );
+                assert_eq!(source.kind(), std::io::ErrorKind::ConnectionRefused);
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(e.is_unavailable() && !e.is_timeout() && !e.is_not_found());
+        assert!(!container.can_connect());
+    }
+}
