@@ -730,12 +730,11 @@ impl Reader<'_, '_> {
                 self.trailer()?;
                 return Ok(body);
             }
-            let total = (body.len() as u64).saturating_add(size);
-            if total > self.op.max_body {
-                return Err(self.op.too_large(
-                    self.request,
-                    BodySize::MoreThan(self.op.max_body.min(total - 1)),
-                ));
+            // Refused before the chunk is read: the body would be more than the limit.
+            if (body.len() as u64).saturating_add(size) > self.op.max_body {
+                return Err(self
+                    .op
+                    .too_large(self.request, BodySize::MoreThan(self.op.max_body)));
             }
             // At most the limit: `size` fits in memory.
             let mut left = size as usize;
