@@ -542,6 +542,13 @@ fn json_error_kind(e: &serde_json::Error) -> &'static str {
     }
 }
 
+/// What a response head says about its body.
+struct Framing {
+    content_type: Option<String>,
+    length: Option<u64>,
+    chunked: bool,
+}
+
 /// Reads one response from the socket, within the operation's deadline and limits.
 struct Reader<'a, 'b> {
     op: &'a Op<'b>,
@@ -588,14 +595,14 @@ impl Reader<'_, '_> {
 
     fn response(&mut self) -> Result<Response, PebbleError> {
         // The head.
-        let (head_len, status, content_type, length, chunked) = loop {
+        let (head_len, status, framing) = loop {
             let mut headers = [httparse::EMPTY_HEADER; MAX_HEADERS];
             let mut parsed = httparse::Response::new(&mut headers);
             match parsed.parse(&self.buf) {
                 Ok(httparse::Status::Complete(len)) => {
                     let status = parsed.code.unwrap_or_default();
-                    let (content_type, length, chunked) = self.framing(parsed.headers)?;
-                    break (len, status, content_type, length, chunked);
+                    let framing = self.framing(parsed.headers)?;
+                    break (len, status, framing);
                 }
                 Ok(httparse::Status::Partial) => {
                     if self.buf.len() > MAX_HEAD_BYTES {
@@ -620,26 +627,22 @@ impl Reader<'_, '_> {
             }
         };
         self.buf.drain(..head_len);
-        let body = if chunked {
+        let body = if framing.chunked {
             self.chunked_body()?
-        } else if let Some(length) = length {
+        } else if let Some(length) = framing.length {
             self.sized_body(length)?
         } else {
             self.body_to_end()?
         };
         Ok(Response {
             status,
-            content_type,
+            content_type: framing.content_type,
             body,
         })
     }
 
     /// Content-Type, Content-Length and whether the body is chunked.
-    #[allow(clippy::type_complexity)]
-    fn framing(
-        &self,
-        headers: &[httparse::Header<'_>],
-    ) -> Result<(Option<String>, Option<u64>, bool), PebbleError> {
+    fn framing(&self, headers: &[httparse::Header<'_>]) -> Result<Framing, PebbleError> {
         let mut content_type = None;
         let mut length: Option<u64> = None;
         let mut chunked = false;
@@ -665,7 +668,11 @@ impl Reader<'_, '_> {
                 }
             }
         }
-        Ok((content_type, length, chunked))
+        Ok(Framing {
+            content_type,
+            length,
+            chunked,
+        })
     }
 
     fn sized_body(&mut self, length: u64) -> Result<Vec<u8>, PebbleError> {
