@@ -254,7 +254,9 @@ fn pebble_fails_while_it_does_not_answer() {
         .run::<ProbeCharm>(Event::ConfigChanged, state)
         .unwrap();
     assert!(
-        out.unit_status.message.contains("cannot connect to Pebble"),
+        out.unit_status
+            .message
+            .contains("cannot talk to Pebble at /charm/containers/workload/pebble.socket"),
         "{}",
         out.unit_status
     );

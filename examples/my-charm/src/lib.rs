@@ -101,15 +101,14 @@ impl Charm for MyCharm {
 /// `cannot restart service workload: <cause>`, and an `action-set` failure as the hook
 /// tool's error; the runtime reports either with `action-fail`.
 pub fn restart_workload(ctx: &mut Context<'_>) -> Result<(), ComponentError> {
-    let restarted = ctx
+    let failed = |e: Box<dyn std::error::Error + Send + Sync>| {
+        ComponentError::new(format!("cannot restart service {SERVICE}")).with_source(e)
+    };
+    let pebble = ctx
         .backend()
         .pebble(CONTAINER)
-        .and_then(|pebble| pebble.restart(&[SERVICE]));
-    if let Err(e) = restarted {
-        return Err(
-            ComponentError::new(format!("cannot restart service {SERVICE}")).with_source(e),
-        );
-    }
+        .map_err(|e| failed(e.into()))?;
+    pebble.restart(&[SERVICE]).map_err(|e| failed(e.into()))?;
     tracing::info!("restarted service {SERVICE} in container {CONTAINER}");
     let mut results = serde_json::Map::new();
     results.insert("restarted".into(), SERVICE.into());

@@ -366,8 +366,10 @@ fn restart_action_fails_when_pebble_is_unreachable() {
     let out = harness()
         .run_action::<MyCharm>(RESTART_ACTION, Default::default(), state)
         .expect("consistent");
-    let expected = "cannot restart service workload: pebble restart in container \"workload\": \
-                    cannot connect to Pebble (socket not answering)";
+    // The same text as the HTTP client's for a socket that refuses connections.
+    let expected = "cannot restart service workload: pebble workload: POST /v1/services: \
+                    cannot talk to Pebble at /charm/containers/workload/pebble.socket: \
+                    connection refused";
     assert_eq!(out.hook.handling, Handling::Handled(Err(expected.into())));
     let action = out.action.as_ref().expect("an action ran");
     assert_eq!(action.failure.as_deref(), Some(expected));

@@ -112,10 +112,14 @@ impl LogConfig {
         }
     }
 
-    /// Messages about unusable logging variables, and about an unusable hook-tool deadline
-    /// ([`crate::juju::tools::TIMEOUT_VAR`]), to log once logging is up.
+    /// Messages about unusable logging variables, and about an unusable hook-tool or
+    /// Pebble deadline ([`crate::juju::tools::TIMEOUT_VAR`],
+    /// [`crate::juju::pebble_client::TIMEOUT_VAR`]), to log once logging is up.
     pub fn problems() -> Vec<String> {
-        let mut problems: Vec<String> = crate::juju::tools::timeout_problem().into_iter().collect();
+        let mut problems: Vec<String> = crate::juju::tools::timeout_problem()
+            .into_iter()
+            .chain(crate::juju::pebble_client::timeout_problem())
+            .collect();
         if let Ok(v) = std::env::var(LOG_LEVEL_VAR)
             && !v.is_empty()
             && parse_level(&v).is_none()

@@ -8,7 +8,8 @@ use crate::backend::{
 use crate::event::{Event, RelationEventKind};
 use crate::metadata::Metadata;
 use crate::pebble::{
-    CheckInfo, Layer, Override, Pebble, Service, ServiceInfo, ServiceStatus, Startup,
+    CheckInfo, ErrorKind, Layer, Override, Pebble, PebbleError, Service, ServiceInfo,
+    ServiceStatus, Startup,
 };
 use crate::status::Status;
 use crate::testing::state::{Container, State};
@@ -358,30 +359,53 @@ impl Container {
         combine(&self.layers)
     }
 
-    fn reachable(&self, operation: &str) -> Result<(), BackendError> {
+    /// The socket a real container's Pebble listens on, as errors name it.
+    fn socket(&self) -> String {
+        crate::juju::hook_tools::DEFAULT_PEBBLE_SOCKET.replace("{container}", &self.name)
+    }
+
+    /// An error as the HTTP client would return it for `request`.
+    fn api_error(&self, request: &str, status: u16, message: String) -> PebbleError {
+        PebbleError::Api {
+            container: self.name.clone(),
+            request: request.to_owned(),
+            status,
+            kind: None,
+            message,
+        }
+    }
+
+    /// Fails as the HTTP client does when Pebble is not up: a connection error naming the
+    /// container's socket.
+    fn reachable(&self, request: &str) -> Result<(), PebbleError> {
         if self.can_connect {
             Ok(())
         } else {
-            Err(BackendError::failed(
-                format!("pebble {operation} in container {:?}", self.name),
-                "cannot connect to Pebble (socket not answering)",
-            ))
+            Err(PebbleError::Connection {
+                container: self.name.clone(),
+                request: request.to_owned(),
+                socket: self.socket().into(),
+                source: std::io::ErrorKind::ConnectionRefused.into(),
+            })
         }
     }
 
     fn set_services(
         &mut self,
-        operation: &str,
+        action: &str,
         names: &[&str],
         status: ServiceStatus,
-    ) -> Result<(), BackendError> {
-        self.reachable(operation)?;
+    ) -> Result<(), PebbleError> {
+        let request = "POST /v1/services";
+        self.reachable(request)?;
         let plan = combine(&self.layers);
         for name in names {
             if !plan.services.contains_key(*name) {
-                return Err(BackendError::failed(
-                    format!("pebble {operation}"),
-                    format!("service {name:?} does not exist"),
+                // Pebble's own answer.
+                return Err(self.api_error(
+                    request,
+                    400,
+                    format!("cannot {action} services: service {name:?} does not exist"),
                 ));
             }
         }
@@ -426,20 +450,25 @@ impl Pebble for Container {
         self.can_connect
     }
 
-    fn add_layer(&mut self, label: &str, layer: &Layer, combine: bool) -> Result<(), BackendError> {
-        self.reachable("add-layer")?;
-        match self.layers.iter_mut().find(|(l, _)| l == label) {
-            Some((_, existing)) if combine => {
+    fn add_layer(&mut self, label: &str, layer: &Layer, combine: bool) -> Result<(), PebbleError> {
+        let request = "POST /v1/layers";
+        self.reachable(request)?;
+        match self.layers.iter().position(|(l, _)| l == label) {
+            Some(i) if combine => {
+                let existing = &self.layers[i].1;
                 let merged = self::combine(&[
                     (label.to_owned(), existing.clone()),
                     (label.to_owned(), layer.clone()),
                 ]);
+                let existing = &mut self.layers[i].1;
                 existing.services = merged.services;
                 existing.checks = merged.checks;
             }
             Some(_) => {
-                return Err(BackendError::failed(
-                    "pebble add-layer",
+                // Pebble's own answer.
+                return Err(self.api_error(
+                    request,
+                    400,
                     format!("layer {label:?} already exists"),
                 ));
             }
@@ -448,13 +477,13 @@ impl Pebble for Container {
         Ok(())
     }
 
-    fn plan(&mut self) -> Result<Layer, BackendError> {
-        self.reachable("plan")?;
+    fn plan(&mut self) -> Result<Layer, PebbleError> {
+        self.reachable("GET /v1/plan")?;
         Ok(combine(&self.layers))
     }
 
-    fn services(&mut self, names: &[&str]) -> Result<Vec<ServiceInfo>, BackendError> {
-        self.reachable("services")?;
+    fn services(&mut self, names: &[&str]) -> Result<Vec<ServiceInfo>, PebbleError> {
+        self.reachable("GET /v1/services")?;
         let plan = combine(&self.layers);
         Ok(plan
             .services
@@ -472,8 +501,8 @@ impl Pebble for Container {
             .collect())
     }
 
-    fn replan(&mut self) -> Result<(), BackendError> {
-        self.reachable("replan")?;
+    fn replan(&mut self) -> Result<(), PebbleError> {
+        self.reachable("POST /v1/services")?;
         let plan = combine(&self.layers);
         for (name, service) in plan.services {
             if service.startup == Some(Startup::Enabled) {
@@ -483,43 +512,109 @@ impl Pebble for Container {
         Ok(())
     }
 
-    fn start(&mut self, names: &[&str]) -> Result<(), BackendError> {
+    fn start(&mut self, names: &[&str]) -> Result<(), PebbleError> {
         self.set_services("start", names, ServiceStatus::Active)
     }
 
-    fn stop(&mut self, names: &[&str]) -> Result<(), BackendError> {
+    fn stop(&mut self, names: &[&str]) -> Result<(), PebbleError> {
         self.set_services("stop", names, ServiceStatus::Inactive)
     }
 
-    fn restart(&mut self, names: &[&str]) -> Result<(), BackendError> {
+    fn restart(&mut self, names: &[&str]) -> Result<(), PebbleError> {
         self.set_services("restart", names, ServiceStatus::Active)
     }
 
-    fn push(&mut self, path: &str, content: &[u8]) -> Result<(), BackendError> {
-        self.reachable("push")?;
+    fn push(&mut self, path: &str, content: &[u8]) -> Result<(), PebbleError> {
+        let request = "POST /v1/files";
+        self.reachable(request)?;
         if !path.starts_with('/') {
-            return Err(BackendError::failed(
-                "pebble push",
-                format!("path {path:?} is not absolute"),
-            ));
+            // Pebble's own per-file error.
+            return Err(PebbleError::Path {
+                container: self.name.clone(),
+                request: request.to_owned(),
+                path: path.to_owned(),
+                kind: ErrorKind::GenericFileError,
+                message: format!("paths must be absolute, got {path:?}"),
+            });
         }
         self.files.insert(path.to_owned(), content.to_vec());
         Ok(())
     }
 
-    fn pull(&mut self, path: &str) -> Result<Vec<u8>, BackendError> {
-        self.reachable("pull")?;
-        self.files
-            .get(path)
-            .cloned()
-            .ok_or_else(|| BackendError::NotFound {
-                operation: "pebble pull".into(),
-                what: format!("file {path:?}"),
-            })
+    fn pull(&mut self, path: &str) -> Result<Vec<u8>, PebbleError> {
+        let request = "GET /v1/files";
+        self.reachable(request)?;
+        let error = |kind, message| PebbleError::Path {
+            container: self.name.clone(),
+            request: request.to_owned(),
+            path: path.to_owned(),
+            kind,
+            message,
+        };
+        // Pebble's own per-file errors.
+        if !path.starts_with('/') {
+            return Err(error(
+                ErrorKind::GenericFileError,
+                format!("paths must be absolute, got {path:?}"),
+            ));
+        }
+        self.files.get(path).cloned().ok_or_else(|| {
+            error(
+                ErrorKind::NotFound,
+                format!("stat {path}: no such file or directory"),
+            )
+        })
     }
 
-    fn checks(&mut self) -> Result<Vec<CheckInfo>, BackendError> {
-        self.reachable("checks")?;
+    fn checks(&mut self) -> Result<Vec<CheckInfo>, PebbleError> {
+        self.reachable("GET /v1/checks")?;
         Ok(self.checks.clone())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn in_memory_pull_of_a_missing_file_is_a_not_found_path_error() {
+        let mut container = Container::new("workload");
+        let e = container.pull("/etc/missing.conf").unwrap_err();
+        match &e {
+            PebbleError::Path {
+                container,
+                request,
+                path,
+                kind: ErrorKind::NotFound,
+                message,
+            } => {
+                assert_eq!(container, "workload");
+                assert_eq!(request, "GET /v1/files");
+                assert_eq!(path, "/etc/missing.conf");
+                assert_eq!(message, "stat /etc/missing.conf: no such file or directory");
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(e.is_not_found());
+        container.push("/etc/missing.conf", b"now here").unwrap();
+        assert_eq!(container.pull("/etc/missing.conf").unwrap(), b"now here");
+    }
+
+    #[test]
+    fn an_unreachable_container_fails_as_a_refused_connection() {
+        let mut container = Container::new("workload").unreachable();
+        let e = container.pull("/etc/x").unwrap_err();
+        match &e {
+            PebbleError::Connection { socket, source, .. } => {
+                assert_eq!(
+                    socket,
+                    std::path::Path::new("/charm/containers/workload/pebble.socket")
+                );
+                assert_eq!(source.kind(), std::io::ErrorKind::ConnectionRefused);
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(e.is_unavailable() && !e.is_timeout() && !e.is_not_found());
+        assert!(!container.can_connect());
     }
 }
