@@ -45,7 +45,7 @@ use crate::pebble::{
 
 /// The environment variable that sets the deadline of one Pebble operation, in seconds
 /// (`20`, `0.5`); default [`DEFAULT_TIMEOUT`].
-pub const TIMEOUT_VAR: &str = "RECONCILER_PEBBLE_TIMEOUT";
+pub(crate) const TIMEOUT_VAR: &str = "RECONCILER_PEBBLE_TIMEOUT";
 
 /// The deadline of one Pebble operation when [`TIMEOUT_VAR`] does not set one: 20 s.
 ///
@@ -55,12 +55,12 @@ pub const TIMEOUT_VAR: &str = "RECONCILER_PEBBLE_TIMEOUT";
 /// machine and slow-starting services, while a hung Pebble holds the hook for 20 s (one
 /// deadline, see the module documentation) rather than indefinitely: Juju does not end a
 /// hook that hangs, and while it hangs no other event reaches the unit.
-pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(20);
+pub(crate) const DEFAULT_TIMEOUT: Duration = Duration::from_secs(20);
 
 /// The largest response body the client reads: 64 MiB. Pebble's JSON answers are
 /// kilobytes; a pulled file is the only large body, and a charm reads configuration files,
 /// not bulk data.
-pub const MAX_RESPONSE_BYTES: u64 = 64 << 20;
+pub(crate) const MAX_RESPONSE_BYTES: u64 = 64 << 20;
 
 /// The largest response head (status line and headers).
 const MAX_HEAD_BYTES: usize = 64 << 10;
@@ -156,8 +156,8 @@ struct Envelope {
 
 impl PebbleClient {
     /// A client of the Pebble serving `socket` in `container`, with the deadline
-    /// [`TIMEOUT_VAR`] sets (or [`DEFAULT_TIMEOUT`]) and the body limit
-    /// [`MAX_RESPONSE_BYTES`]. Nothing is connected until the first request.
+    /// `RECONCILER_PEBBLE_TIMEOUT` sets (in seconds; 20 s when unset) and a limit of
+    /// 64 MiB on response bodies. Nothing is connected until the first request.
     pub fn new(container: impl Into<String>, socket: impl Into<PathBuf>) -> PebbleClient {
         PebbleClient {
             container: container.into(),
@@ -175,8 +175,7 @@ impl PebbleClient {
         self
     }
 
-    /// This client refusing response bodies over `limit` bytes (instead of
-    /// [`MAX_RESPONSE_BYTES`]).
+    /// This client refusing response bodies over `limit` bytes (instead of 64 MiB).
     #[must_use]
     pub fn with_max_response_bytes(mut self, limit: u64) -> PebbleClient {
         self.max_response_bytes = limit;
