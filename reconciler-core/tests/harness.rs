@@ -624,10 +624,10 @@ fn malformed_metadata_is_an_error_naming_the_file() {
 
 #[test]
 fn metadata_from_a_charm_dir_names_its_path() {
-    let dir = std::env::temp_dir().join(format!("reconciler-harness-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
     std::fs::write(dir.join("charmcraft.yaml"), META).unwrap();
-    let harness = Harness::from_charm_dir(&dir).unwrap();
+    let harness = Harness::from_charm_dir(dir).unwrap();
     let err = harness
         .run::<ProbeCharm>(Event::Install, State::default().with_config("nope", 1))
         .unwrap_err();
@@ -637,7 +637,6 @@ fn metadata_from_a_charm_dir_names_its_path() {
             .starts_with(&format!("{}: config option \"nope\"", file.display())),
         "{err}"
     );
-    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 // ---- relation-broken -----------------------------------------------------------------------

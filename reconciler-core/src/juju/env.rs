@@ -425,38 +425,10 @@ mod tests {
     use super::*;
     use std::collections::BTreeMap;
 
-    fn charm_dir(yaml: &str) -> tempdir::Dir {
-        let dir = tempdir::Dir::new();
+    fn charm_dir(yaml: &str) -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("charmcraft.yaml"), yaml).unwrap();
         dir
-    }
-
-    /// A minimal temp dir, removed on drop (no extra dev-dependency).
-    mod tempdir {
-        use std::path::{Path, PathBuf};
-        use std::sync::atomic::{AtomicUsize, Ordering};
-
-        pub struct Dir(PathBuf);
-        impl Dir {
-            pub fn new() -> Dir {
-                static N: AtomicUsize = AtomicUsize::new(0);
-                let path = std::env::temp_dir().join(format!(
-                    "reconciler-env-test-{}-{}",
-                    std::process::id(),
-                    N.fetch_add(1, Ordering::Relaxed)
-                ));
-                std::fs::create_dir_all(&path).unwrap();
-                Dir(path)
-            }
-            pub fn path(&self) -> &Path {
-                &self.0
-            }
-        }
-        impl Drop for Dir {
-            fn drop(&mut self) {
-                let _ = std::fs::remove_dir_all(&self.0);
-            }
-        }
     }
 
     const YAML: &str = "name: c\nrequires:\n  my-db:\n    interface: pg\n  my-db-relation:\n    interface: x\ncontainers:\n  my-workload: {}\nstorage:\n  my-data: {}\n";

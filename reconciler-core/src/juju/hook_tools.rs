@@ -443,36 +443,56 @@ mod tests {
         assert!(parse_port("x", "80/sctp").is_err());
     }
 
-    /// A charm directory and a directory of stand-in hook tools (shell scripts that print a
-    /// fixed answer), removed on drop.
-    struct Sandbox(std::path::PathBuf);
+    /// A charm directory and a directory of stand-in hook tools that print a fixed answer,
+    /// removed on drop.
+    ///
+    /// Each tool is a symlink to one shared script, written once per test process, that
+    /// prints the file `<tool>.out` beside the link. Tests write only those data files,
+    /// never an executable: writing an executable while other test threads fork can make
+    /// running it fail with "text file busy" (ETXTBSY).
+    struct Sandbox(tempfile::TempDir);
 
     const METADATA: &str = "name: c\nrequires:\n  db: {interface: pg}\nprovides:\n  website: {interface: http}\ncontainers:\n  workload: {}\nconfig:\n  options:\n    port: {type: int, default: 8080}\n    name: {type: string}\n";
 
+    /// The shared tool script: prints `$0.out`.
+    fn answer_script() -> &'static std::path::Path {
+        static SCRIPT: std::sync::OnceLock<(tempfile::TempDir, std::path::PathBuf)> =
+            std::sync::OnceLock::new();
+        &SCRIPT
+            .get_or_init(|| {
+                use std::os::unix::fs::PermissionsExt;
+                let dir = tempfile::tempdir().unwrap();
+                let path = dir.path().join("answer");
+                std::fs::write(&path, "#!/bin/sh\nexec cat -- \"$0.out\"\n").unwrap();
+                std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+                (dir, path)
+            })
+            .1
+    }
+
     impl Sandbox {
         fn new() -> Sandbox {
-            use std::sync::atomic::{AtomicUsize, Ordering};
-            static N: AtomicUsize = AtomicUsize::new(0);
-            let path = std::env::temp_dir().join(format!(
-                "reconciler-hook-tools-test-{}-{}",
-                std::process::id(),
-                N.fetch_add(1, Ordering::Relaxed)
-            ));
-            std::fs::create_dir_all(path.join("tools")).unwrap();
-            std::fs::write(path.join("charmcraft.yaml"), METADATA).unwrap();
-            let sandbox = Sandbox(path);
+            let dir = tempfile::tempdir().unwrap();
+            std::fs::create_dir_all(dir.path().join("tools")).unwrap();
+            std::fs::write(dir.path().join("charmcraft.yaml"), METADATA).unwrap();
+            let sandbox = Sandbox(dir);
             sandbox.tool("is-leader", "true");
             sandbox.tool("relation-ids", r#"["db:1","db:2"]"#);
             sandbox.tool("config-get", r#"{"port":8080}"#);
             sandbox
         }
 
+        fn path(&self) -> &std::path::Path {
+            self.0.path()
+        }
+
         /// A tool that prints `stdout` and succeeds.
         fn tool(&self, name: &str, stdout: &str) {
-            use std::os::unix::fs::PermissionsExt;
-            let path = self.0.join("tools").join(name);
-            std::fs::write(&path, format!("#!/bin/sh\nprintf '%s' '{stdout}'\n")).unwrap();
-            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+            let link = self.path().join("tools").join(name);
+            std::fs::write(link.with_extension("out"), stdout).unwrap();
+            if !link.exists() {
+                std::os::unix::fs::symlink(answer_script(), &link).unwrap();
+            }
         }
 
         /// A backend for the hook `dispatch_path`, with the event's extra variables.
@@ -483,15 +503,13 @@ mod tests {
                 .collect();
             map.insert("JUJU_DISPATCH_PATH".into(), dispatch_path.into());
             map.insert("JUJU_UNIT_NAME".into(), "c/0".into());
-            map.insert("JUJU_CHARM_DIR".into(), self.0.display().to_string());
-            let (env, metadata) = HookEnv::from_vars(&map, "c", &self.0).unwrap();
-            HookToolBackend::new(HookTools::in_dir(self.0.join("tools")), &env, &metadata)
-        }
-    }
-
-    impl Drop for Sandbox {
-        fn drop(&mut self) {
-            let _ = std::fs::remove_dir_all(&self.0);
+            map.insert("JUJU_CHARM_DIR".into(), self.path().display().to_string());
+            let (env, metadata) = HookEnv::from_vars(&map, "c", self.path()).unwrap();
+            HookToolBackend::new(
+                HookTools::in_dir(self.path().join("tools")),
+                &env,
+                &metadata,
+            )
         }
     }
 
