@@ -72,6 +72,7 @@ mod attr;
 mod errors;
 mod expand;
 mod metadata;
+mod same_type;
 mod valid;
 
 /// Implements `reconciler_core::CharmReconciler` for a struct whose `#[component]` fields
