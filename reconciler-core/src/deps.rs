@@ -265,4 +265,42 @@ mod tests {
         assert_eq!(d.0, "postgres");
         let () = pick(provided);
     }
+
+    /// The types are the assertions: each `let` names the verdict the check must reach.
+    #[test]
+    fn verdict_is_ambiguous_only_for_reads_through_the_ambiguous_entry() {
+        use crate::{Component, Context, Status};
+        use same_type::{Ambiguous, AmbiguousRead, Unique, verdict};
+
+        struct Reads<D>(PhantomData<D>);
+        impl<D> Component<D> for Reads<D> {
+            fn status(&self, _: &mut Context<'_>) -> Status {
+                Status::active()
+            }
+        }
+
+        let workload = Workload(1);
+        let database = Database("primary");
+        // `primary` and `replica` stand as one `Ambiguous` entry.
+        let provided = (&workload, (Ambiguous(&database), ()));
+        let Unique = verdict(<Reads<()> as Component<_>>::configure_unit, provided);
+        let Unique = verdict(<Reads<&Workload> as Component<_>>::configure_unit, provided);
+        let AmbiguousRead = verdict(<Reads<&Database> as Component<_>>::configure_unit, provided);
+        let AmbiguousRead = verdict(
+            <Reads<(&Workload, &Database)> as Component<_>>::configure_unit,
+            provided,
+        );
+        let AmbiguousRead = verdict(
+            <Reads<(&Database, &Workload)> as Component<_>>::configure_unit,
+            provided,
+        );
+        let Unique = verdict(
+            <Reads<(&Workload,)> as Component<_>>::configure_unit,
+            provided,
+        );
+        // Even read through the `Ambiguous` entry, the pick itself has one answer: that is
+        // what keeps rustc from reporting "type annotations needed" next to the check.
+        let read: &Database = pick(provided);
+        assert_eq!((read.0, workload.0), ("primary", 1));
+    }
 }

@@ -396,6 +396,24 @@ mod tests {
         insta::assert_snapshot!(expand_pretty(node));
     }
 
+    /// Two dependencies of one type: the check of what the dependent reads.
+    #[test]
+    fn same_type_dependencies() {
+        let node: DeriveInput = syn::parse_quote! {
+            struct MyCharm {
+                #[component]
+                workload: PebbleServiceComponent,
+                #[component]
+                primary: DatabaseComponent,
+                #[component]
+                replica: DatabaseComponent,
+                #[component(depends_on = [workload, primary, replica])]
+                backup: BackupComponent,
+            }
+        };
+        insta::assert_snapshot!(expand_pretty(node));
+    }
+
     /// Relations, containers and storage declared in the attributes, checked against
     /// `testdata/charmcraft.yaml` (relative to this crate's manifest directory, which cargo
     /// also sets when it runs the tests).

@@ -84,7 +84,14 @@ pub(crate) fn check(component: &Component, groups: &[Group<'_>], group: &Group<'
     let arguments = quote_spanned!(span=> (#configure_unit, #provided));
     let (message, label, note) = texts(component, group);
     let trait_name = Ident::new("ReadsUnambiguously", Span::call_site());
+    let doc = format!(
+        " {}: `{}` may run after them, but not read `&{}`. Checked at compile time; does nothing at run time.",
+        describe(group),
+        component.member.unraw(),
+        group.written,
+    );
     quote! {{
+        #[doc = #doc]
         #[diagnostic::on_unimplemented(message = #message, label = #label, note = #note)]
         trait #trait_name {
             fn check(self)
@@ -98,25 +105,31 @@ pub(crate) fn check(component: &Component, groups: &[Group<'_>], group: &Group<'
     }}
 }
 
-/// The message, label and note of the error, escaped for `on_unimplemented` (where `{` and
-/// `}` are placeholders: a type written with a const block would otherwise break it).
-fn texts(component: &Component, group: &Group<'_>) -> (String, String, String) {
+/// "`a` and `b` both have type `Db`" (or "`a`, `b` and `c` all have type `Db`").
+fn describe(group: &Group<'_>) -> String {
     let names: Vec<String> = group
         .members
         .iter()
         .map(|m| format!("`{}`", m.unraw()))
         .collect();
-    let (listed, quantifier) = match names.as_slice() {
-        [first, second] => (format!("{first} and {second}"), "both"),
-        [rest @ .., last] => (format!("{} and {last}", rest.join(", ")), "all"),
-        [] => (String::new(), "all"),
+    let listed = match names.split_last() {
+        Some((last, rest)) if !rest.is_empty() => format!("{} and {last}", rest.join(", ")),
+        _ => names.concat(),
     };
+    let quantifier = if names.len() == 2 { "both" } else { "all" };
+    format!("{listed} {quantifier} have type `{}`", group.written)
+}
+
+/// The message, label and note of the error, escaped for `on_unimplemented` (where `{` and
+/// `}` are placeholders: a type written with a const block would otherwise break it).
+fn texts(component: &Component, group: &Group<'_>) -> (String, String, String) {
     let written = &group.written;
     let second = group.members[1].unraw().to_string();
     let message = format!(
-        "`{}` reads `&{written}` from its dependencies, but {listed} {quantifier} have type `{written}`; \
+        "`{}` reads `&{written}` from its dependencies, but {}; \
          dependencies are read by type, so which one it gets is ambiguous",
-        component.member.unraw()
+        component.member.unraw(),
+        describe(group),
     );
     let label = format!("`{second}` is a second dependency of type `{written}`");
     let note = format!(
