@@ -312,7 +312,7 @@ fn configure_call(component: &Component, input: &Input<'_>) -> TokenStream {
     let groups = same_type::groups(component, input);
     let checks = groups
         .iter()
-        .map(|group| same_type::check(component, &groups, group));
+        .map(|group| same_type::check(component, input, &groups, group));
     quote! {{
         #(#checks)*
         let #deps = #provided;

@@ -57,7 +57,12 @@ pub(crate) fn groups<'a>(component: &'a Component, input: &'a Input<'_>) -> Vec<
 /// group as its first member only, so that this pick has one answer whatever it reads).
 ///
 /// The verdict's call carries the span of the group's second entry: the error points there.
-pub(crate) fn check(component: &Component, groups: &[Group<'_>], group: &Group<'_>) -> TokenStream {
+pub(crate) fn check(
+    component: &Component,
+    input: &Input<'_>,
+    groups: &[Group<'_>],
+    group: &Group<'_>,
+) -> TokenStream {
     let ty = &component.attr.ty;
     let second = group.members[1];
     let span = second.span();
@@ -67,14 +72,21 @@ pub(crate) fn check(component: &Component, groups: &[Group<'_>], group: &Group<'
         .iter()
         .rev()
         .fold(quote!(()), |rest, dependency| {
+            // The field itself, as `configure_call` writes it (validation passed, so every
+            // entry names a component field).
+            let field = input
+                .components
+                .iter()
+                .find(|c| c.member == *dependency)
+                .map_or(dependency, |c| &c.member);
             if group.members[0] == dependency {
-                return quote!((::reconciler_core::__private::Ambiguous(&self.#dependency), #rest));
+                return quote!((::reconciler_core::__private::Ambiguous(&self.#field), #rest));
             }
             let repeated = groups.iter().any(|g| g.members[1..].contains(&dependency));
             if repeated {
                 rest
             } else {
-                quote!((&self.#dependency, #rest))
+                quote!((&self.#field, #rest))
             }
         });
     let configure_unit = quote_spanned!(component.ty_span()=>
