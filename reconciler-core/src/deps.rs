@@ -6,6 +6,15 @@
 //! requested reference by type with [`Select`]. The index types [`Here`] and [`There`] are
 //! inferred by the compiler; a request for a type that is not in the list has no impl and
 //! fails to compile with the message below. None of this appears in a charm author's code.
+//!
+//! Two dependencies of one type are fine as long as the component does not read that type:
+//! the lookup of any other type still has one answer. When it does read it, [`Select`] would
+//! have two answers and rustc could only say "type annotations needed". So for a component
+//! whose `depends_on` lists several components of one type, the derive also checks what
+//! the component reads against a list in which those components stand as one
+//! `Ambiguous` entry (helpers the derive's generated code reaches through
+//! `reconciler_core::__private`, not public API). Reading through that entry is what the
+//! derive turns into a compile error that names the fields.
 
 use std::marker::PhantomData;
 
@@ -107,6 +116,131 @@ tuple_from_deps!(
     (H, IH)
 );
 
+/// The check behind same-typed dependencies, for the derive's generated code (re-exported
+/// from `reconciler_core::__private`; not public API).
+///
+/// The derive hands [`verdict`] the component's dependencies with the same-typed ones
+/// replaced by one [`Ambiguous`] entry. Picking the component's `Deps` out of that list
+/// always succeeds (an `&T` read through the `Ambiguous` entry is found at index
+/// [`AtAmbiguous`]), and [`Verdict`] folds the indices into [`Unique`] or [`AmbiguousRead`].
+/// The generated code requires [`Unambiguous`] of the result through a trait of its own,
+/// whose `#[diagnostic::on_unimplemented]` message names the fields.
+pub(crate) mod same_type {
+    use super::{FromDeps, Here, Select, There};
+    use crate::context::Context;
+    use crate::error::ComponentError;
+
+    /// Stands, in the list the derive checks, for two or more dependencies of type `T`'s
+    /// referent; holds the first of them.
+    #[derive(Clone, Copy, Debug)]
+    pub struct Ambiguous<T>(pub T);
+
+    /// Index: the wanted item is read through an [`Ambiguous`] entry.
+    pub struct AtAmbiguous;
+
+    // Not listed among "the other types that implement `Select`" in the error for a read
+    // of a type no dependency has: only the derive's check puts `Ambiguous` in a list.
+    #[diagnostic::do_not_recommend]
+    impl<T, Rest> Select<T, AtAmbiguous> for (Ambiguous<T>, Rest) {
+        fn select(self) -> T {
+            (self.0).0
+        }
+    }
+
+    /// What [`Verdict`] finds: no read went through an [`Ambiguous`] entry.
+    #[derive(Debug, Default)]
+    pub struct Unique;
+
+    /// What [`Verdict`] finds: some read went through an [`Ambiguous`] entry, so which
+    /// dependency it means is ambiguous.
+    #[derive(Debug, Default)]
+    pub struct AmbiguousRead;
+
+    /// Implemented by [`Unique`] only: what the generated check requires of a verdict.
+    pub trait Unambiguous {}
+
+    impl Unambiguous for Unique {}
+
+    /// Folds the index that [`FromDeps`] inferred into [`Unique`] or [`AmbiguousRead`].
+    pub trait Verdict {
+        /// [`Unique`] or [`AmbiguousRead`].
+        type Out: Default;
+    }
+
+    impl Verdict for () {
+        type Out = Unique;
+    }
+
+    impl Verdict for Here {
+        type Out = Unique;
+    }
+
+    impl<I: Verdict> Verdict for There<I> {
+        type Out = I::Out;
+    }
+
+    impl Verdict for AtAmbiguous {
+        type Out = AmbiguousRead;
+    }
+
+    /// Combines two verdicts: ambiguous when either is.
+    pub trait Both<Other> {
+        /// [`Unique`] or [`AmbiguousRead`].
+        type Out: Default;
+    }
+
+    impl Both<Unique> for Unique {
+        type Out = Unique;
+    }
+
+    impl Both<AmbiguousRead> for Unique {
+        type Out = AmbiguousRead;
+    }
+
+    impl<Other> Both<Other> for AmbiguousRead {
+        type Out = AmbiguousRead;
+    }
+
+    macro_rules! tuple_verdict {
+        ($last:ident) => {
+            impl<$last: Verdict> Verdict for ($last,) {
+                type Out = $last::Out;
+            }
+        };
+        ($first:ident, $($rest:ident),+) => {
+            impl<$first: Verdict, $($rest),+> Verdict for ($first, $($rest),+)
+            where
+                ($($rest,)+): Verdict,
+                $first::Out: Both<<($($rest,)+) as Verdict>::Out>,
+            {
+                type Out = <$first::Out as Both<<($($rest,)+) as Verdict>::Out>>::Out;
+            }
+            tuple_verdict!($($rest),+);
+        };
+    }
+
+    tuple_verdict!(IA, IB, IC, ID, IE, IF, IG, IH);
+
+    /// The verdict on what a component reads from `provided`: [`Unique`], or
+    /// [`AmbiguousRead`] when its `Deps` reads through an [`Ambiguous`] entry. The component
+    /// is given as its `configure_unit` (`<Field as Component<_>>::configure_unit`, which
+    /// fixes `D`), the path every other generated call uses, so that a field whose type is
+    /// not a component gets the one error those calls give. Does nothing at run time; the
+    /// generated code only looks at the type.
+    pub fn verdict<C, D, P, I>(
+        configure_unit: fn(&mut C, &mut Context<'_>, D) -> Result<(), ComponentError>,
+        provided: P,
+    ) -> <I as Verdict>::Out
+    where
+        C: ?Sized,
+        D: FromDeps<P, I>,
+        I: Verdict,
+    {
+        let _ = (configure_unit, provided);
+        Default::default()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -130,5 +264,43 @@ mod tests {
         let (d,): (&Database,) = pick(provided);
         assert_eq!(d.0, "postgres");
         let () = pick(provided);
+    }
+
+    /// The types are the assertions: each `let` names the verdict the check must reach.
+    #[test]
+    fn verdict_is_ambiguous_only_for_reads_through_the_ambiguous_entry() {
+        use crate::{Component, Context, Status};
+        use same_type::{Ambiguous, AmbiguousRead, Unique, verdict};
+
+        struct Reads<D>(PhantomData<D>);
+        impl<D> Component<D> for Reads<D> {
+            fn status(&self, _: &mut Context<'_>) -> Status {
+                Status::active()
+            }
+        }
+
+        let workload = Workload(1);
+        let database = Database("primary");
+        // `primary` and `replica` stand as one `Ambiguous` entry.
+        let provided = (&workload, (Ambiguous(&database), ()));
+        let Unique = verdict(<Reads<()> as Component<_>>::configure_unit, provided);
+        let Unique = verdict(<Reads<&Workload> as Component<_>>::configure_unit, provided);
+        let AmbiguousRead = verdict(<Reads<&Database> as Component<_>>::configure_unit, provided);
+        let AmbiguousRead = verdict(
+            <Reads<(&Workload, &Database)> as Component<_>>::configure_unit,
+            provided,
+        );
+        let AmbiguousRead = verdict(
+            <Reads<(&Database, &Workload)> as Component<_>>::configure_unit,
+            provided,
+        );
+        let Unique = verdict(
+            <Reads<(&Workload,)> as Component<_>>::configure_unit,
+            provided,
+        );
+        // Even read through the `Ambiguous` entry, the pick itself has one answer: that is
+        // what keeps rustc from reporting "type annotations needed" next to the check.
+        let read: &Database = pick(provided);
+        assert_eq!((read.0, workload.0), ("primary", 1));
     }
 }

@@ -63,6 +63,10 @@ pub mod __private {
     use crate::component::Component;
     use crate::deps::FromDeps;
 
+    pub use crate::deps::same_type::{
+        Ambiguous, AmbiguousRead, AtAmbiguous, Both, Unambiguous, Unique, Verdict, verdict,
+    };
+
     /// Runs the configure phases of one component with its dependencies.
     pub fn configure<C, D, P, I>(
         component: &mut C,

@@ -12,7 +12,7 @@ use syn::{DeriveInput, Ident};
 use crate::ast::{Component, Input};
 use crate::errors::Errors;
 use crate::metadata::Kind;
-use crate::valid;
+use crate::{same_type, valid};
 
 /// Expands `#[derive(CharmReconciler)]` on `node`: the impl, or every error found together
 /// with a placeholder impl (so the user sees our errors, not follow-on "trait not
@@ -309,7 +309,12 @@ fn configure_call(component: &Component, input: &Input<'_>) -> TokenStream {
     let unit = call("configure_unit");
     let app_leader = call("configure_app_leader");
     let app_non_leader = call("configure_app_non_leader");
+    let groups = same_type::groups(component, input);
+    let checks = groups
+        .iter()
+        .map(|group| same_type::check(component, input, &groups, group));
     quote! {{
+        #(#checks)*
         let #deps = #provided;
         #unit?;
         if leader {
@@ -386,6 +391,24 @@ mod tests {
                 relation_2: Relation2Component,
                 #[component(depends_on = [relation_2])]
                 kubernetes_resources: KubernetesResourceComponent,
+            }
+        };
+        insta::assert_snapshot!(expand_pretty(node));
+    }
+
+    /// Two dependencies of one type: the check of what the dependent reads.
+    #[test]
+    fn same_type_dependencies() {
+        let node: DeriveInput = syn::parse_quote! {
+            struct MyCharm {
+                #[component]
+                workload: PebbleServiceComponent,
+                #[component]
+                primary: DatabaseComponent,
+                #[component]
+                replica: DatabaseComponent,
+                #[component(depends_on = [workload, primary, replica])]
+                backup: BackupComponent,
             }
         };
         insta::assert_snapshot!(expand_pretty(node));

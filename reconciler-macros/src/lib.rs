@@ -58,8 +58,9 @@
 //!
 //! The crate is laid out like `thiserror-impl`: `attr.rs` reads the attributes (with
 //! darling), `ast.rs` is the typed model, `valid.rs` runs the graph checks (the shared rules of
-//! `reconciler-graph`) and turns problems into errors at the offending token, and
-//! `expand.rs` writes the impl. `docs/reading-the-generated-code.md` walks through an
+//! `reconciler-graph`) and turns problems into errors at the offending token,
+//! `expand.rs` writes the impl, and `same_type.rs` the check it adds for a component that
+//! depends on several components of one type. `docs/reading-the-generated-code.md` walks through an
 //! expansion.
 
 #![forbid(unsafe_code)]
@@ -72,6 +73,7 @@ mod attr;
 mod errors;
 mod expand;
 mod metadata;
+mod same_type;
 mod valid;
 
 /// Implements `reconciler_core::CharmReconciler` for a struct whose `#[component]` fields
@@ -81,8 +83,9 @@ mod valid;
 ///   `reconciler_core::Component<Deps>` for exactly one `Deps`.
 /// - `#[component(depends_on = [a, b])]` makes it run only after `a` and `b` ended the
 ///   reconcile Active, and hands it `(&self.a, (&self.b, ()))`, from which its `Deps`
-///   (for example `&'a A` or `(&'a A, &'a B)`) is picked by type; so `a` and `b` must
-///   have different types.
+///   (for example `&'a A` or `(&'a A, &'a B)`) is picked by type. `a` and `b` may have
+///   the same type as long as the component does not read that type (it may list them
+///   only to run after them); reading it is a compile error at `b`, naming both fields.
 /// - `#[component(name = "...")]` sets the display name (default: the field name).
 /// - `#[component(relations = ["db"], containers = ["app"], storage = ["data"])]` adds
 ///   those event sources to what the component observes; every name is checked against
@@ -90,8 +93,8 @@ mod valid;
 ///   crate docs).
 ///
 /// Fields without `#[component]` are left alone. Unknown or duplicate dependencies,
-/// self-dependencies, cycles, dependencies on fields that are not components, two
-/// dependencies of one type, duplicate names, malformed attributes, names the charm's
+/// self-dependencies, cycles, dependencies on fields that are not components, reading a
+/// type two dependencies have, duplicate names, malformed attributes, names the charm's
 /// metadata does not declare and a field type that is not a component are compile errors
 /// pointing at the offending token, each reported once.
 /// The execution order is computed here, at compile time: dependencies first, ties in

@@ -18,7 +18,6 @@ use reconciler_metadata::{Metadata, MetadataError};
 /// (dependency indices and execution order) is returned when the graph has none.
 pub(crate) fn check(input: &Input<'_>, errors: &mut Errors) -> Result<ValidGraph, Reported> {
     let graph = check_dependencies(input, errors);
-    check_dependency_types(input, errors);
     check_names(input, errors);
     check_observed(input, errors);
     graph
@@ -272,71 +271,6 @@ fn check_dependencies(input: &Input<'_>, errors: &mut Errors) -> Result<ValidGra
     }))
 }
 
-/// A component receives its dependencies by type (`FromDeps` picks `&Db` out of the
-/// references its `depends_on` provides), so two dependencies of one type are ambiguous:
-/// rustc would fail with "type annotations needed" and a suggestion that makes no sense in
-/// an attribute. Reported at the second entry, whether or not the component reads them
-/// (its `Deps` is not visible here); types are compared as written, token for token.
-fn check_dependency_types(input: &Input<'_>, errors: &mut Errors) {
-    for component in &input.components {
-        let mut seen: Vec<(&syn::Ident, String)> = Vec::new();
-        for dependency in component.attr.depends_on() {
-            // Unknown dependencies and non-components are reported by `check_dependencies`.
-            let Some(target) = input.components.iter().find(|c| c.member == *dependency) else {
-                continue;
-            };
-            let written = type_text(&target.attr.ty);
-            if let Some((first, _)) = seen.iter().find(|(_, seen)| *seen == written) {
-                if *first != dependency {
-                    errors.at(
-                        dependency.span(),
-                        format!(
-                            "`{dependency}` and `{first}` are both `{written}`, and a component receives its dependencies by type, \
-                             so `{}` could not tell them apart; wrap one of them in a newtype (e.g. `struct {}({written})` \
-                             implementing `Component`) so each dependency has a type of its own",
-                            component.member,
-                            camel_case(&dependency.unraw().to_string()),
-                        ),
-                    );
-                }
-                continue;
-            }
-            seen.push((dependency, written));
-        }
-    }
-}
-
-/// `relation_1` → `Relation1`: a field name as a type name, for the newtype suggestion.
-fn camel_case(name: &str) -> String {
-    name.split('_')
-        .filter(|part| !part.is_empty())
-        .map(|part| {
-            let mut chars = part.chars();
-            chars.next().map_or_else(String::new, |first| {
-                first.to_uppercase().chain(chars).collect()
-            })
-        })
-        .collect()
-}
-
-/// A type as written, for comparing and for messages: its tokens, with spaces only
-/// between words (`Vec<Option<u8>>`, `&'a Db`).
-fn type_text(ty: &syn::Type) -> String {
-    let tokens = quote::quote!(#ty).to_string();
-    let word = |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() || c == '_' || c == '\'');
-    let mut text = String::with_capacity(tokens.len());
-    let mut chars = tokens.chars().peekable();
-    while let Some(c) = chars.next() {
-        if c != ' ' {
-            text.push(c);
-        } else if (word(text.chars().last()) && word(chars.peek().copied())) || text.ends_with(',')
-        {
-            text.push(' ');
-        }
-    }
-    text
-}
-
 /// Display names (the field name, or `name = "..."`) must be unique: statuses and logs are
 /// keyed by them. Checked by the same shared code, over display names without edges.
 fn check_names(input: &Input<'_>, errors: &mut Errors) {
@@ -364,27 +298,5 @@ fn check_names(input: &Input<'_>, errors: &mut Errors) {
                 ),
             );
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn types_read_as_written() {
-        let text = |ty: syn::Type| type_text(&ty);
-        assert_eq!(text(syn::parse_quote!(Database)), "Database");
-        assert_eq!(text(syn::parse_quote!(Vec<Option<u8>>)), "Vec<Option<u8>>");
-        assert_eq!(text(syn::parse_quote!(&'a dyn Db)), "&'a dyn Db");
-        assert_eq!(text(syn::parse_quote!((A, B))), "(A, B)");
-        assert_eq!(text(syn::parse_quote!(crate::db::Db)), "crate::db::Db");
-    }
-
-    #[test]
-    fn field_names_as_type_names() {
-        assert_eq!(camel_case("replica"), "Replica");
-        assert_eq!(camel_case("relation_1"), "Relation1");
-        assert_eq!(camel_case("_db__main"), "DbMain");
     }
 }

@@ -1,5 +1,5 @@
-//! Derived charms at run time: statuses, skip messages, typed dependency reading, generic
-//! charms, renamed components, remove order.
+//! Derived charms at run time: statuses, skip messages, typed dependency reading,
+//! dependencies of one type, generic charms, renamed components, remove order.
 
 use reconciler_core::{CharmReconciler, Component, Context, Outcome, Status};
 use reconciler_tests::{
@@ -176,6 +176,102 @@ fn typed_dependent_is_skipped_when_its_dependency_is_not_active() {
         ))
     );
     assert_eq!(charm.website.url, None);
+}
+
+/// Two gates of one type, and a component that must run after both and reads neither
+/// (`Recorder`'s `Deps` is `()`). Declared first, so only its dependencies put it last.
+#[derive(CharmReconciler)]
+struct GatedCharm {
+    #[component(depends_on = [first_gate, second_gate])]
+    after_both: Recorder,
+    #[component]
+    first_gate: Recorder,
+    #[component]
+    second_gate: Recorder,
+}
+
+fn gated_charm(second_gate: Status, journal: &Journal) -> GatedCharm {
+    GatedCharm {
+        after_both: Recorder::active("after_both", journal),
+        first_gate: Recorder::active("first_gate", journal),
+        second_gate: Recorder::with_status("second_gate", second_gate, journal),
+    }
+}
+
+#[test]
+fn same_typed_dependencies_order_their_dependent() {
+    let journal = Journal::default();
+    let mut charm = gated_charm(Status::active(), &journal);
+    let report = reconcile_once(&mut charm, true);
+    assert_eq!(
+        report.executed_names(),
+        ["first_gate", "second_gate", "after_both"]
+    );
+    assert_eq!(
+        *journal.borrow(),
+        [
+            "first_gate.configure_unit",
+            "first_gate.configure_app_leader",
+            "second_gate.configure_unit",
+            "second_gate.configure_app_leader",
+            "after_both.configure_unit",
+            "after_both.configure_app_leader",
+        ]
+    );
+    assert_eq!(report.unit_status, Status::active());
+}
+
+#[test]
+fn same_typed_dependencies_each_gate_their_dependent() {
+    let journal = Journal::default();
+    let mut charm = gated_charm(Status::waiting("no relation yet"), &journal);
+    let report = reconcile_once(&mut charm, true);
+    assert_eq!(report.executed_names(), ["first_gate", "second_gate"]);
+    assert_eq!(
+        report.status_of("after_both"),
+        Some(&Status::maintenance(
+            "waiting on second_gate (waiting: no relation yet)"
+        ))
+    );
+    assert!(
+        !journal
+            .borrow()
+            .iter()
+            .any(|entry| entry.starts_with("after_both."))
+    );
+}
+
+/// Two databases only waited for, next to the workload `Website` reads: the read of
+/// `&Workload` has one answer, so it compiles and gets the workload.
+#[derive(CharmReconciler)]
+struct TwoDatabasesCharm {
+    #[component]
+    primary: Database,
+    #[component]
+    workload: Workload,
+    #[component]
+    replica: Database,
+    #[component(depends_on = [primary, workload, replica])]
+    website: Website,
+}
+
+#[test]
+fn another_type_is_read_next_to_same_typed_dependencies() {
+    let mut charm = TwoDatabasesCharm {
+        primary: Database { uri: "primary" },
+        workload: Workload { port: 8081 },
+        replica: Database { uri: "replica" },
+        website: Website::default(),
+    };
+    let report = reconcile_once(&mut charm, true);
+    assert_eq!(
+        report.status_of("website"),
+        Some(&Status::active_with("http://localhost:8081"))
+    );
+    assert_eq!(
+        (charm.primary.uri, charm.replica.uri),
+        ("primary", "replica")
+    );
 }
 
 /// A generic charm: the workload type is a parameter, bounded in a where clause.

@@ -6,9 +6,11 @@
 use std::path::Path;
 
 const DOC: &str = "../docs/reading-the-generated-code.md";
-/// The seed charm, and a charm with relations, containers and storage in its attributes.
-const SNAPSHOTS: [&str; 2] = [
+/// The seed charm, a charm with two dependencies of one type, and a charm with relations,
+/// containers and storage in its attributes.
+const SNAPSHOTS: [&str; 3] = [
     "../reconciler-macros/src/snapshots/reconciler_macros__expand__tests__seed_charm.snap",
+    "../reconciler-macros/src/snapshots/reconciler_macros__expand__tests__same_type_dependencies.snap",
     "../reconciler-macros/src/snapshots/reconciler_macros__expand__tests__static_names.snap",
 ];
 

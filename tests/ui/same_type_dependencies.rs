@@ -1,8 +1,10 @@
-// Two dependencies of one type: a component receives its dependencies by type (`Backup`
-// reads `(&Workload, &Database)`), so `primary` and `replica` could not be told apart. The
-// derive says so at the second entry instead of rustc's "type annotations needed".
+// Two dependencies of one type, and the component reads that type: `Backup` reads
+// `(&Workload, &Database)`, and `primary` and `replica` are both `Database`, so which one it
+// would get is ambiguous. One error, at the second `Database` entry, naming both fields;
+// not rustc's "type annotations needed" with a suggestion to write generics in the
+// attribute.
 use reconciler_core::CharmReconciler;
-use reconciler_tests::{Backup, Database, Trivial, Workload};
+use reconciler_tests::{Backup, Database, Workload};
 
 #[derive(CharmReconciler)]
 struct Charm {
@@ -14,18 +16,6 @@ struct Charm {
     replica: Database,
     #[component(depends_on = [workload, primary, replica])]
     backup: Backup,
-}
-
-// Reported even when the component reads nothing from them: the derive cannot see what a
-// component reads, and reading is by type.
-#[derive(CharmReconciler)]
-struct OrderOnly {
-    #[component]
-    a: Trivial,
-    #[component]
-    b: Trivial,
-    #[component(depends_on = [a, b])]
-    after_both: Trivial,
 }
 
 fn main() {}

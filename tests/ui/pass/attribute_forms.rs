@@ -2,17 +2,8 @@
 //! on one field are merged, `depends_on(a, b)` is the list form of `depends_on = [a, b]`,
 //! and a field name in quotes reads as the name.
 #![deny(warnings)]
-use reconciler_core::{CharmReconciler, Component, Context, Status};
+use reconciler_core::CharmReconciler;
 use reconciler_tests::Trivial;
-
-/// A second component type: dependencies are told apart by type.
-struct Other;
-
-impl Component for Other {
-    fn status(&self, _: &mut Context<'_>) -> Status {
-        Status::active()
-    }
-}
 
 #[derive(CharmReconciler)]
 struct Charm {
@@ -21,7 +12,7 @@ struct Charm {
     #[component]
     #[component(depends_on = [workload])]
     #[component(name = "merged")]
-    relation: Other,
+    relation: Trivial,
     #[component(depends_on(workload, relation))]
     listed: Trivial,
     #[component(depends_on = ["listed"])]
@@ -29,7 +20,7 @@ struct Charm {
 }
 
 fn main() {
-    let charm = Charm { workload: Trivial, relation: Other, listed: Trivial, quoted: Trivial };
+    let charm = Charm { workload: Trivial, relation: Trivial, listed: Trivial, quoted: Trivial };
     assert_eq!(charm.component_name(1), "merged");
     assert_eq!(charm.component_depends_on(1), [0]);
     assert_eq!(charm.component_depends_on(2), [0, 1]);

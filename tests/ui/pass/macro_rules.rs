@@ -14,9 +14,15 @@ macro_rules! charm {
 }
 
 charm!(Charm { workload, relation depends_on [workload] });
+// Every field has one type, so `after` depends on two of one type: the derive's check of what
+// it reads (it reads nothing) is written with these tokens too.
+charm!(Gated { first, second, after depends_on [first, second] });
 
 fn main() {
     use reconciler_core::CharmReconciler as _;
     let charm = Charm { workload: reconciler_tests::Trivial, relation: reconciler_tests::Trivial };
     assert_eq!(charm.component_depends_on(1), [0]);
+    let trivial = || reconciler_tests::Trivial;
+    let gated = Gated { first: trivial(), second: trivial(), after: trivial() };
+    assert_eq!(gated.component_depends_on(2), [0, 1]);
 }
