@@ -1,5 +1,9 @@
 //! Type-checked reading from dependencies.
 //!
+//! Not public API: the code `#[derive(CharmReconciler)]` generates calls these items (and
+//! compile errors name them), so they are reachable, but hidden from the documentation and
+//! free to change in any release.
+//!
 //! The derive hands each component a list of shared references to the components named in
 //! its `depends_on`, as a cons list: `(&A, (&B, ()))`. The component's `Deps` type (see
 //! [`Component`](crate::Component)) is built from that list by [`FromDeps`], which finds each

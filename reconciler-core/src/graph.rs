@@ -249,6 +249,8 @@ impl EventHandler for DynamicCharm {
     }
 }
 
+impl crate::reconciler::__private::Sealed for DynamicCharm {}
+
 impl CharmReconciler for DynamicCharm {
     fn component_count(&self) -> usize {
         self.components.len()

@@ -60,6 +60,7 @@ pub mod backend;
 mod component;
 mod context;
 mod declared;
+#[doc(hidden)]
 pub mod deps;
 mod dispatch;
 mod error;

@@ -12,10 +12,12 @@ use crate::status::Status;
 
 /// A charm as a graph of components, addressed by index (declaration order).
 ///
-/// Implemented by `#[derive(CharmReconciler)]`; implementing it by hand is possible but
-/// the derive (or [`GraphBuilder`](crate::GraphBuilder)) is what guarantees the order is a
-/// valid topological order and the graph has no cycle.
-pub trait CharmReconciler {
+/// Implemented by `#[derive(CharmReconciler)]` and by
+/// [`DynamicCharm`](crate::DynamicCharm) (from [`GraphBuilder`](crate::GraphBuilder)), and
+/// sealed: it cannot be implemented by hand, because the executor trusts what only those
+/// two guarantee, that [`execution_order`](Self::execution_order) is a valid topological
+/// order of a graph without cycles.
+pub trait CharmReconciler: __private::Sealed {
     /// How many components there are.
     fn component_count(&self) -> usize;
 
@@ -60,6 +62,15 @@ pub trait CharmReconciler {
 #[doc(hidden)]
 pub mod __private {
     use super::*;
+
+    /// Seals [`CharmReconciler`]: implemented by the derive's generated code and by
+    /// `DynamicCharm`, and by nothing else.
+    #[diagnostic::on_unimplemented(
+        message = "`CharmReconciler` cannot be implemented by hand for `{Self}`",
+        label = "`{Self}` does not come from `#[derive(CharmReconciler)]`",
+        note = "derive it: `#[derive(CharmReconciler)]` on a struct whose components are `#[component]` fields; for a graph only known at run time, use `GraphBuilder`"
+    )]
+    pub trait Sealed {}
     use crate::component::Component;
     use crate::deps::FromDeps;
 

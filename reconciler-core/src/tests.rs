@@ -596,6 +596,8 @@ mod typed_deps {
         website: Website,
     }
 
+    impl crate::reconciler::__private::Sealed for Charm {}
+
     impl CharmReconciler for Charm {
         fn component_count(&self) -> usize {
             2

@@ -83,6 +83,9 @@ fn impl_charm_reconciler(input: &Input<'_>, graph: &ValidGraph) -> TokenStream {
         #rebuild
 
         #[automatically_derived]
+        impl #impl_generics ::reconciler_core::__private::Sealed for #ident #ty_generics #where_clause {}
+
+        #[automatically_derived]
         #[allow(unused_qualifications)]
         impl #impl_generics ::reconciler_core::CharmReconciler for #ident #ty_generics #where_clause {
             fn component_count(&self) -> usize {
@@ -330,6 +333,9 @@ fn fallback(node: &DeriveInput) -> TokenStream {
     let ident = &node.ident;
     let (impl_generics, ty_generics, where_clause) = node.generics.split_for_impl();
     quote! {
+        #[automatically_derived]
+        impl #impl_generics ::reconciler_core::__private::Sealed for #ident #ty_generics #where_clause {}
+
         #[automatically_derived]
         impl #impl_generics ::reconciler_core::CharmReconciler for #ident #ty_generics #where_clause {
             fn component_count(&self) -> usize { ::core::unreachable!() }
