@@ -391,7 +391,11 @@ pub fn pebble_binary() -> Option<PathBuf> {
     candidates.into_iter().find(|p| p.is_file())
 }
 
-/// A real Pebble daemon (`PEBBLE=<dir> pebble run`), killed on drop.
+/// A real Pebble daemon (`PEBBLE=<dir> pebble run --hold`), killed on drop.
+///
+/// `--hold`, as Juju starts Pebble in a workload container: services a layer marks
+/// `startup: enabled` start only when the charm replans, never on their own right after
+/// the daemon comes up (which would race with what a test asserts).
 pub struct PebbleDaemon {
     child: Child,
     /// `$PEBBLE`.
@@ -404,7 +408,7 @@ impl PebbleDaemon {
         std::fs::create_dir_all(dir.join("layers")).unwrap();
         let log = std::fs::File::create(dir.join("pebble.log")).unwrap();
         let child = Command::new(binary)
-            .arg("run")
+            .args(["run", "--hold"])
             .env("PEBBLE", dir)
             .stdin(Stdio::null())
             .stdout(log.try_clone().unwrap())
