@@ -6,7 +6,6 @@
 //! event's message; other fields are appended as `key=value` so nothing is lost.
 
 use std::fmt::{self, Write as _};
-use std::sync::{Arc, Mutex};
 
 use tracing::field::{Field, Visit};
 use tracing::{Event, Level, Subscriber};
@@ -57,15 +56,18 @@ where
 }
 
 /// Records collected by [`collector`], shared with the layer that fills them.
-pub type Records = Arc<Mutex<Vec<LogRecord>>>;
+#[cfg(any(test, feature = "testing"))]
+pub type Records = std::sync::Arc<std::sync::Mutex<Vec<LogRecord>>>;
 
-/// A layer that appends every record to a shared vector, and the vector.
+/// A layer that appends every record to a shared vector, and the vector (for the
+/// in-memory harness).
+#[cfg(any(test, feature = "testing"))]
 pub fn collector() -> (
     RecordLayer<impl Fn(LogRecord) + Send + Sync + 'static>,
     Records,
 ) {
-    let records = Arc::new(Mutex::new(Vec::new()));
-    let sink = Arc::clone(&records);
+    let records = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let sink = std::sync::Arc::clone(&records);
     let layer = RecordLayer::new(move |record| {
         if let Ok(mut records) = sink.lock() {
             records.push(record);
