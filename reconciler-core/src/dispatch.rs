@@ -2,7 +2,7 @@
 //! panics, and recording the outcome (the final status, set once; an action's results).
 //!
 //! This is the one owner of "handle one hook": the in-memory harness
-//! ([`testing::Harness`](crate::testing)) and the real entry point under Juju
+//! (`testing::Harness`) and the real entry point under Juju
 //! ([`run`](crate::run())) both call [`handle_event_with`], so a test sees exactly what Juju
 //! would, down to the status a panicking charm leaves. `run` only reads the hook
 //! environment, sets up logging, calls it and turns the [`HookReport`] into an exit code.
@@ -106,7 +106,7 @@ pub trait Charm: CharmReconciler + Sized {
 /// Every [`Charm`] has it, through [`Charm::update_status`] and [`Charm::handle_other`];
 /// so has a [`DynamicCharm`](crate::DynamicCharm), a graph built at run time, which cannot
 /// be a [`Charm`] because it is not built by a `new()` without arguments. Hand either to
-/// [`handle_event_with`] (or [`Harness::run_with`](crate::testing)) with the closure that
+/// [`handle_event_with`] (or `testing::Harness::run_with`) with the closure that
 /// builds it.
 pub trait EventHandler: CharmReconciler {
     /// What `update-status` does.

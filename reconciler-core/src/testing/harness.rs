@@ -74,13 +74,15 @@ pub struct Harness {
 }
 
 impl Harness {
-    /// A harness for a charm with this metadata (error messages call its source
-    /// `charmcraft.yaml`).
+    /// A harness for a charm with this metadata. Error messages name the file it was read
+    /// from ([`Metadata::path`]), or `charmcraft.yaml` for metadata built in code.
     pub fn new(metadata: Metadata) -> Harness {
-        Harness {
-            metadata,
-            file: "charmcraft.yaml".into(),
-        }
+        let file = if metadata.path.as_os_str().is_empty() {
+            "charmcraft.yaml".to_owned()
+        } else {
+            metadata.path.display().to_string()
+        };
+        Harness { metadata, file }
     }
 
     /// A harness for the charm in `dir`, reading its `charmcraft.yaml` (or the older
@@ -88,17 +90,15 @@ impl Harness {
     ///
     /// A missing or malformed file is an error naming the file and what is wrong.
     pub fn from_charm_dir(dir: impl AsRef<Path>) -> Result<Harness, MetadataError> {
-        let metadata = Metadata::load(dir.as_ref())?;
-        // The file the declarations came from: charmcraft.yaml, or metadata.yaml.
-        let file = metadata.path.display().to_string();
-        Ok(Harness { metadata, file })
+        Ok(Harness::new(Metadata::load(dir.as_ref())?))
     }
 
     /// A harness for a charm whose `charmcraft.yaml` is `yaml`.
     pub fn from_yaml(yaml: &str) -> Result<Harness, MetadataError> {
-        let metadata = Metadata::parse(yaml, Path::new("charmcraft.yaml"))?;
-        let file = metadata.path.display().to_string();
-        Ok(Harness { metadata, file })
+        Ok(Harness::new(Metadata::parse(
+            yaml,
+            Path::new("charmcraft.yaml"),
+        )?))
     }
 
     /// The charm's metadata.
