@@ -77,6 +77,7 @@ mod reconciler;
 mod status;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
+mod timeouts;
 
 pub use backend::{
     Backend, BackendError, Config, ConfigValue, Databag, JsonMap, LogLevel, Member, Port, Protocol,

@@ -11,6 +11,8 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
+use crate::timeouts::seconds;
+
 /// A Pebble layer: services and checks, as the YAML Pebble reads.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -287,9 +289,9 @@ pub enum PebbleError {
     #[error(
         "pebble {container}: {request}: {}",
         match earlier {
-            None => format!("timed out after {}", seconds(*deadline)),
+            None => format!("timed out after {} s", seconds(*deadline)),
             Some(earlier) => format!(
-                "not sent: {earlier} timed out after {} earlier in this hook, so Pebble is taken to be hung",
+                "not sent: {earlier} timed out after {} s earlier in this hook, so Pebble is taken to be hung",
                 seconds(*deadline)
             ),
         }
@@ -511,16 +513,6 @@ impl From<PebbleError> for crate::BackendError {
             message,
             source,
         }
-    }
-}
-
-/// `d` in seconds, without trailing zeros: `20 s`, `0.5 s`.
-pub(crate) fn seconds(d: Duration) -> String {
-    if d.subsec_nanos() == 0 {
-        format!("{} s", d.as_secs())
-    } else {
-        let text = format!("{:.3}", d.as_secs_f64());
-        format!("{} s", text.trim_end_matches('0').trim_end_matches('.'))
     }
 }
 

@@ -113,12 +113,13 @@ impl LogConfig {
     }
 
     /// Messages about unusable logging variables, and about an unusable hook-tool or
-    /// Pebble deadline ([`crate::juju::tools::TIMEOUT_VAR`],
-    /// [`crate::juju::pebble_client::TIMEOUT_VAR`]), to log once logging is up.
+    /// Pebble deadline (`RECONCILER_HOOK_TOOL_TIMEOUT`,
+    /// `RECONCILER_PEBBLE_TIMEOUT`), to log once logging is up.
     pub fn problems() -> Vec<String> {
-        let mut problems: Vec<String> = crate::juju::tools::timeout_problem()
+        let mut problems: Vec<String> = crate::juju::tools::TIMEOUT
+            .problem()
             .into_iter()
-            .chain(crate::juju::pebble_client::timeout_problem())
+            .chain(crate::juju::pebble_client::TIMEOUT.problem())
             .collect();
         if let Ok(v) = std::env::var(LOG_LEVEL_VAR)
             && !v.is_empty()

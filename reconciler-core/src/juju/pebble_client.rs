@@ -8,8 +8,8 @@
 //! percent-encoded with `percent-encoding`.
 //!
 //! - **Deadline.** Every operation (one method of [`Pebble`]) has one overall deadline,
-//!   connecting included: [`DEFAULT_TIMEOUT`], the number of seconds in [`TIMEOUT_VAR`],
-//!   or [`PebbleClient::with_timeout`]. It bounds the whole operation, not each read: a
+//!   connecting included: [`TIMEOUT`] (20 s, or the seconds in
+//!   `RECONCILER_PEBBLE_TIMEOUT`), or [`PebbleClient::with_timeout`]. It bounds the whole operation, not each read: a
 //!   Pebble that sends a byte now and then, never accepts the connection, or accepts and
 //!   never answers fails with [`PebbleError::Timeout`] (`timed out after 20 s`) when the
 //!   deadline passes. A change wait (`/v1/changes/{id}/wait`) asks Pebble to wait no
@@ -39,15 +39,12 @@ use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use crate::pebble::{
-    BodySize, CheckInfo, ErrorKind, Layer, Pebble, PebbleError, ServiceInfo, seconds,
-};
+use crate::timeouts::TimeoutSetting;
 
-/// The environment variable that sets the deadline of one Pebble operation, in seconds
-/// (`20`, `0.5`); default [`DEFAULT_TIMEOUT`].
-pub(crate) const TIMEOUT_VAR: &str = "RECONCILER_PEBBLE_TIMEOUT";
+use crate::pebble::{BodySize, CheckInfo, ErrorKind, Layer, Pebble, PebbleError, ServiceInfo};
 
-/// The deadline of one Pebble operation when [`TIMEOUT_VAR`] does not set one: 20 s.
+/// The deadline of one Pebble operation: the seconds in `RECONCILER_PEBBLE_TIMEOUT` (`20`,
+/// `0.5`), else 20 s.
 ///
 /// A healthy Pebble answers in milliseconds; the slowest thing a charm asks of it is a
 /// change such as `replan`, which Pebble finishes about a second after starting the
@@ -55,7 +52,10 @@ pub(crate) const TIMEOUT_VAR: &str = "RECONCILER_PEBBLE_TIMEOUT";
 /// machine and slow-starting services, while a hung Pebble holds the hook for 20 s (one
 /// deadline, see the module documentation) rather than indefinitely: Juju does not end a
 /// hook that hangs, and while it hangs no other event reaches the unit.
-pub(crate) const DEFAULT_TIMEOUT: Duration = Duration::from_secs(20);
+pub(crate) const TIMEOUT: TimeoutSetting = TimeoutSetting {
+    var: "RECONCILER_PEBBLE_TIMEOUT",
+    default: Duration::from_secs(20),
+};
 
 /// The largest response body the client reads: 64 MiB. Pebble's JSON answers are
 /// kilobytes; a pulled file is the only large body, and a charm reads configuration files,
@@ -162,7 +162,7 @@ impl PebbleClient {
         PebbleClient {
             container: container.into(),
             socket: socket.into(),
-            timeout: timeout_from_env().unwrap_or(DEFAULT_TIMEOUT),
+            timeout: TIMEOUT.in_force(),
             max_response_bytes: MAX_RESPONSE_BYTES,
             timed_out: None,
         }
@@ -799,33 +799,6 @@ fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
     haystack.windows(needle.len()).position(|w| w == needle)
 }
 
-/// The deadline [`TIMEOUT_VAR`] sets, if it sets a valid one.
-fn timeout_from_env() -> Option<Duration> {
-    std::env::var(TIMEOUT_VAR)
-        .ok()
-        .and_then(|v| parse_timeout(&v))
-}
-
-/// A number of seconds, optionally followed by `s`: positive, at most a day.
-fn parse_timeout(text: &str) -> Option<Duration> {
-    let text = text.trim();
-    let number = text.strip_suffix('s').unwrap_or(text).trim();
-    let seconds: f64 = number.parse().ok()?;
-    (seconds.is_finite() && seconds > 0.0 && seconds <= 86_400.0)
-        .then(|| Duration::from_secs_f64(seconds))
-}
-
-/// Why [`TIMEOUT_VAR`] is not used, if it is set to something unusable.
-pub(crate) fn timeout_problem() -> Option<String> {
-    let value = std::env::var(TIMEOUT_VAR).ok().filter(|v| !v.is_empty())?;
-    parse_timeout(&value).is_none().then(|| {
-        format!(
-            "{TIMEOUT_VAR}={value:?} is not a number of seconds between 0 and 86400; using {}",
-            seconds(DEFAULT_TIMEOUT)
-        )
-    })
-}
-
 /// One part of a multipart body.
 struct Part<'a> {
     /// The Content-Disposition `name`.
@@ -1303,12 +1276,8 @@ mod tests {
     }
 
     #[test]
-    fn timeouts_from_text() {
-        assert_eq!(parse_timeout("20"), Some(Duration::from_secs(20)));
-        assert_eq!(parse_timeout(" 0.5s "), Some(Duration::from_millis(500)));
-        assert_eq!(parse_timeout("0"), None);
-        assert_eq!(parse_timeout("-1"), None);
-        assert_eq!(parse_timeout("soon"), None);
-        assert_eq!(parse_timeout("inf"), None);
+    fn the_deadline_is_20_s_unless_the_variable_says_otherwise() {
+        assert_eq!(TIMEOUT.var, "RECONCILER_PEBBLE_TIMEOUT");
+        assert_eq!(TIMEOUT.default, Duration::from_secs(20));
     }
 }

@@ -2,8 +2,8 @@
 //! a deadline, and turn a failure into an error that names the command line, the exit code
 //! and what the tool printed on stderr.
 //!
-//! - **Deadline.** Every call has one: [`DEFAULT_TIMEOUT`], or the number of seconds in
-//!   [`TIMEOUT_VAR`]. A tool still running then is killed with its process group (it runs
+//! - **Deadline.** Every call has one: [`TIMEOUT`] (60 s, or the seconds in
+//!   `RECONCILER_HOOK_TOOL_TIMEOUT`). A tool still running then is killed with its process group (it runs
 //!   in a group of its own) and the call fails with `timed out after N s`.
 //! - **Bounded memory.** stdout and stderr are read at the same time, so a tool filling
 //!   one pipe while we wait on the other cannot deadlock. stdout may hold at most
@@ -24,16 +24,17 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use crate::backend::BackendError;
+use crate::timeouts::{TimeoutSetting, seconds};
 
-/// The environment variable that sets the deadline of one hook-tool call, in seconds
-/// (`30`, `0.5`); default [`DEFAULT_TIMEOUT`].
-pub const TIMEOUT_VAR: &str = "RECONCILER_HOOK_TOOL_TIMEOUT";
-
-/// The deadline of one hook-tool call when [`TIMEOUT_VAR`] does not set one: 60 s. A
-/// healthy call takes milliseconds; one that waits for an overloaded controller takes
-/// seconds. Juju does not end a hook that hangs, and while it hangs no other event reaches
-/// the unit, so a tool that never answers is killed after this long.
-pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
+/// The deadline of one hook-tool call: the seconds in `RECONCILER_HOOK_TOOL_TIMEOUT`
+/// (`30`, `0.5`), else 60 s. A healthy call takes milliseconds; one that waits for an
+/// overloaded controller takes seconds. Juju does not end a hook that hangs, and while it
+/// hangs no other event reaches the unit, so a tool that never answers is killed after this
+/// long.
+pub(crate) const TIMEOUT: TimeoutSetting = TimeoutSetting {
+    var: "RECONCILER_HOOK_TOOL_TIMEOUT",
+    default: Duration::from_secs(60),
+};
 
 /// The most a tool may print on stdout: 64 MiB. Hook tools answer with JSON documents of
 /// kilobytes; relation data of megabytes is the most Juju stores.
@@ -93,12 +94,12 @@ pub struct HookTools {
 }
 
 impl Default for HookTools {
-    /// Tools on `PATH`, with the deadline [`TIMEOUT_VAR`] sets (or [`DEFAULT_TIMEOUT`]).
+    /// Tools on `PATH`, with the deadline [`TIMEOUT`].
     fn default() -> HookTools {
         HookTools {
             dir: None,
             calls: Arc::default(),
-            timeout: timeout_from_env().unwrap_or(DEFAULT_TIMEOUT),
+            timeout: TIMEOUT.in_force(),
             limits: Limits {
                 stdout: MAX_STDOUT,
                 stderr: MAX_STDERR,
@@ -117,43 +118,6 @@ const MIN_HIDDEN: usize = 4;
 
 /// How long reading a killed tool's output may take before it is given up.
 const KILL_GRACE: Duration = Duration::from_millis(200);
-
-/// The deadline [`TIMEOUT_VAR`] sets, if it sets a valid one.
-fn timeout_from_env() -> Option<Duration> {
-    std::env::var(TIMEOUT_VAR)
-        .ok()
-        .and_then(|v| parse_timeout(&v))
-}
-
-/// A number of seconds, optionally followed by `s`: positive, at most a day.
-fn parse_timeout(text: &str) -> Option<Duration> {
-    let text = text.trim();
-    let number = text.strip_suffix('s').unwrap_or(text).trim();
-    let seconds: f64 = number.parse().ok()?;
-    (seconds.is_finite() && seconds > 0.0 && seconds <= 86_400.0)
-        .then(|| Duration::from_secs_f64(seconds))
-}
-
-/// Why [`TIMEOUT_VAR`] is not used, if it is set to something unusable.
-pub(crate) fn timeout_problem() -> Option<String> {
-    let value = std::env::var(TIMEOUT_VAR).ok().filter(|v| !v.is_empty())?;
-    parse_timeout(&value).is_none().then(|| {
-        format!(
-            "{TIMEOUT_VAR}={value:?} is not a number of seconds between 0 and 86400; using {} s",
-            seconds(DEFAULT_TIMEOUT)
-        )
-    })
-}
-
-/// `d` in seconds, without trailing zeros: `60`, `0.5`.
-fn seconds(d: Duration) -> String {
-    if d.subsec_nanos() == 0 {
-        d.as_secs().to_string()
-    } else {
-        let text = format!("{:.3}", d.as_secs_f64());
-        text.trim_end_matches('0').trim_end_matches('.').to_owned()
-    }
-}
 
 /// What one output pipe gave: the bytes kept and how many there were in all.
 struct Collected {
@@ -217,8 +181,7 @@ fn kill_group(child: &mut Child) {
 }
 
 impl HookTools {
-    /// Tools found on `PATH`, with the deadline [`TIMEOUT_VAR`] sets (or
-    /// [`DEFAULT_TIMEOUT`]).
+    /// Tools found on `PATH`, with the deadline [`TIMEOUT`].
     pub fn new() -> HookTools {
         HookTools::default()
     }
@@ -706,13 +669,8 @@ mod tests {
 
     #[test]
     fn the_deadline_comes_from_the_environment_variable() {
-        assert_eq!(parse_timeout("30"), Some(Duration::from_secs(30)));
-        assert_eq!(parse_timeout(" 0.5s "), Some(Duration::from_millis(500)));
-        for bad in ["0", "-1", "soon", "inf", "NaN", "", "100000"] {
-            assert_eq!(parse_timeout(bad), None, "{bad}");
-        }
-        assert_eq!(seconds(Duration::from_secs(60)), "60");
-        assert_eq!(seconds(Duration::from_millis(1500)), "1.5");
+        assert_eq!(TIMEOUT.var, "RECONCILER_HOOK_TOOL_TIMEOUT");
+        assert_eq!(TIMEOUT.default, Duration::from_secs(60));
         assert_eq!(
             HookTools::new()
                 .with_timeout(Duration::from_secs(2))
