@@ -144,6 +144,9 @@ impl fmt::Display for Port {
 /// Every method names the hook tool it stands for under Juju. Errors carry the operation
 /// and why it failed; Juju's rules (only the leader writes application data or status,
 /// relation values are strings, an empty value deletes a key) hold in every implementation.
+// The dispatch layer wraps the backend during an action (`ActionWatch` in dispatch.rs) and
+// forwards every method to it. A new method with a default body would silently skip an
+// implementation's override there: forward it in `ActionWatch` too.
 pub trait Backend {
     /// This unit's name, `app/0` (`JUJU_UNIT_NAME`).
     fn unit_name(&self) -> &str;
