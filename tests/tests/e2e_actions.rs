@@ -17,19 +17,6 @@ use juju_sim::{Fault, PebbleDaemon, Run, SimAction, SimState, Unit, pebble_binar
 
 const UUID: &str = "7f4b6d1e-0000-4000-8000-000000000002";
 
-fn my_charm_state() -> SimState {
-    let mut state = SimState {
-        unit: "my-charm/0".into(),
-        leader: false,
-        ..SimState::default()
-    };
-    state.config.insert("port".into(), 8080.into());
-    state.config.insert("greeting".into(), "hello".into());
-    // A command the test machine has, so that Pebble can run the service.
-    state.config.insert("command".into(), "sleep 300".into());
-    state
-}
-
 /// Juju runs the action `name` with `params`: `SimState.action` is set, and `dispatch`
 /// runs with `JUJU_DISPATCH_PATH=actions/<name>`, `JUJU_ACTION_NAME` and
 /// `JUJU_ACTION_UUID`.
@@ -71,7 +58,7 @@ fn restart_action_restarts_the_service_in_the_real_pebble() {
     let Some(pebble) = pebble_binary() else {
         panic!("the pebble binary is needed (.ci/run installs it into $HOME/go/bin)");
     };
-    let mut unit = Unit::my_charm(&my_charm_state());
+    let mut unit = Unit::my_charm(&juju_sim::my_charm_state("sleep 300"));
     let pebble_dir = unit.scratch("workload");
     let template = pebble_dir
         .parent()
@@ -135,7 +122,7 @@ fn restart_action_restarts_the_service_in_the_real_pebble() {
 
 #[test]
 fn restart_action_without_pebble_fails_with_the_reason() {
-    let mut unit = Unit::my_charm(&my_charm_state());
+    let mut unit = Unit::my_charm(&juju_sim::my_charm_state("sleep 300"));
     unit.env.push((
         "RECONCILER_PEBBLE_SOCKET".into(),
         "/nonexistent/{container}.socket".into(),

@@ -7,21 +7,7 @@ mod juju_sim;
 use reconciler_core::juju::PebbleClient;
 use reconciler_core::pebble::Pebble;
 
-use juju_sim::{PebbleDaemon, SimState, Unit, pebble_binary, relation, relation_env};
-
-fn initial_state() -> SimState {
-    let mut state = SimState {
-        unit: "my-charm/0".into(),
-        leader: false,
-        ..SimState::default()
-    };
-    state.config.insert("port".into(), 8080.into());
-    state.config.insert("greeting".into(), "hello".into());
-    state
-        .config
-        .insert("command".into(), "/usr/bin/my-workload".into());
-    state
-}
+use juju_sim::{PebbleDaemon, Unit, pebble_binary, relation, relation_env};
 
 fn env(pairs: &[(String, String)]) -> Vec<(&str, &str)> {
     pairs
@@ -48,7 +34,7 @@ fn assert_ok(run: &juju_sim::Run) {
 
 #[test]
 fn my_charm_lifecycle() {
-    let unit = Unit::my_charm(&initial_state());
+    let unit = Unit::my_charm(&juju_sim::my_charm_state("/usr/bin/my-workload"));
     // The container's Pebble: not up until pebble-ready.
     let pebble_dir = unit.scratch("workload");
     let socket_template = unit

@@ -13,7 +13,7 @@ use reconciler_core::pebble::{ErrorKind, Layer, Pebble, PebbleError, Service, St
 use reconciler_core::testing::Container;
 use serde_json::json;
 
-use juju_sim::{PebbleDaemon, Run, SimAction, SimState, Unit, pebble_binary, temp_dir};
+use juju_sim::{PebbleDaemon, Run, SimAction, Unit, pebble_binary, temp_dir};
 
 /// A real Pebble in a fresh directory, and a client of it.
 fn real_pebble() -> (tempfile::TempDir, PebbleDaemon, PebbleClient) {
@@ -193,23 +193,11 @@ fn a_change_wait_fits_inside_the_deadline_of_the_real_pebble() {
     drop(daemon);
 }
 
-fn my_charm_state() -> SimState {
-    let mut state = SimState {
-        unit: "my-charm/0".into(),
-        leader: false,
-        ..SimState::default()
-    };
-    state.config.insert("port".into(), 8080.into());
-    state.config.insert("greeting".into(), "hello".into());
-    state.config.insert("command".into(), "sleep 300".into());
-    state
-}
-
 /// A unit of my-charm whose Pebble socket is a listener nobody serves: connections are
 /// queued and never answered. Pebble's deadline is 1 s; the harness kills a hook after
 /// 30 s (only a hook that hangs gets there).
 fn unit_with_a_hung_pebble() -> (Unit, UnixListener) {
-    let mut unit = Unit::my_charm(&my_charm_state());
+    let mut unit = Unit::my_charm(&juju_sim::my_charm_state("sleep 300"));
     let dir = unit.scratch("hung-pebble");
     std::fs::create_dir_all(&dir).unwrap();
     let listener = UnixListener::bind(dir.join("workload.socket")).unwrap();
@@ -278,7 +266,7 @@ fn an_action_with_a_pebble_that_never_answers_fails_with_the_timeout() {
 
 #[test]
 fn an_unusable_pebble_deadline_is_reported_and_the_default_used() {
-    let mut unit = Unit::my_charm(&my_charm_state());
+    let mut unit = Unit::my_charm(&juju_sim::my_charm_state("sleep 300"));
     unit.env
         .push(("RECONCILER_PEBBLE_TIMEOUT".into(), "soon".into()));
     unit.env.push((

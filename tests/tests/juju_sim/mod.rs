@@ -26,6 +26,21 @@ pub fn workspace() -> PathBuf {
         .to_path_buf()
 }
 
+/// The model of a non-leader unit `my-charm/0` with my-charm's config options set, the
+/// workload's command being `command` (`sleep 300` is one the test machine has, so the real
+/// Pebble can run the service).
+pub fn my_charm_state(command: &str) -> SimState {
+    let mut state = SimState {
+        unit: "my-charm/0".into(),
+        leader: false,
+        ..SimState::default()
+    };
+    state.config.insert("port".into(), 8080.into());
+    state.config.insert("greeting".into(), "hello".into());
+    state.config.insert("command".into(), command.into());
+    state
+}
+
 /// Builds `examples/my-charm` (once per test binary) and returns its binary: a debug
 /// build for tests, a release build for benchmarks (`cfg(debug_assertions)` tells which).
 pub fn my_charm_binary() -> &'static Path {
