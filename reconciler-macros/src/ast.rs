@@ -53,6 +53,16 @@ impl Component {
 }
 
 impl<'a> Input<'a> {
+    /// The field a `depends_on` entry names, as the struct declares it (its span points at
+    /// the field), or the entry itself if no component field has that name (validation
+    /// reports that; generated code only asks after validation passed).
+    pub(crate) fn dependency_field<'i>(&'i self, dependency: &'i Ident) -> &'i Ident {
+        self.components
+            .iter()
+            .find(|c| c.member == *dependency)
+            .map_or(dependency, |c| &c.member)
+    }
+
     /// Builds the model, recording every problem found in `errors`; `Err` when the item is
     /// not a struct with named fields (nothing more can be checked then).
     pub(crate) fn from_syn(

@@ -290,12 +290,7 @@ fn configure_call(component: &Component, input: &Input<'_>) -> TokenStream {
         .iter()
         .rev()
         .fold(quote!(()), |rest, dependency| {
-            // Validation passed, so every dependency names a component field.
-            let field = input
-                .components
-                .iter()
-                .find(|c| c.member == *dependency)
-                .map_or(dependency, |c| &c.member);
+            let field = input.dependency_field(dependency);
             quote!((&self.#field, #rest))
         });
     // A local holding the references, spanned at the `depends_on` list (or the field name):

@@ -72,13 +72,8 @@ pub(crate) fn check(
         .iter()
         .rev()
         .fold(quote!(()), |rest, dependency| {
-            // The field itself, as `configure_call` writes it (validation passed, so every
-            // entry names a component field).
-            let field = input
-                .components
-                .iter()
-                .find(|c| c.member == *dependency)
-                .map_or(dependency, |c| &c.member);
+            // The field itself, as `configure_call` writes it.
+            let field = input.dependency_field(dependency);
             if group.members[0] == dependency {
                 return quote!((::reconciler_core::__private::Ambiguous(&self.#field), #rest));
             }
