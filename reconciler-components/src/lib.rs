@@ -1,0 +1,5 @@
+//! Built-in components for `reconciler` charms, kept out of `reconciler-core` so the core
+//! stays small: a charm that writes every component itself does not compile these.
+
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
