@@ -13,6 +13,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::timeouts::seconds;
 
+mod exec;
+pub(crate) use exec::EXEC_REQUEST;
+pub use exec::{ExecFailure, ExecOutput, ExecRequest};
+
 /// A Pebble layer: services and checks, as the YAML Pebble reads.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -380,6 +384,20 @@ pub enum PebbleError {
         /// The size seen.
         size: BodySize,
     },
+    /// A command run with [`Pebble::exec`] did not succeed: it was refused before being
+    /// sent, Pebble killed it at its timeout, it wrote too much, or (from
+    /// [`ExecOutput::into_success`]) it exited with a non-zero code.
+    #[error("pebble {container}: {request}: command `{command}` {failure}")]
+    Exec {
+        /// The container.
+        container: String,
+        /// The request: `POST /v1/exec`.
+        request: String,
+        /// The command line, as [`ExecRequest`]'s `Display` writes it.
+        command: String,
+        /// What went wrong.
+        failure: ExecFailure,
+    },
 }
 
 impl PebbleError {
@@ -392,7 +410,8 @@ impl PebbleError {
             | PebbleError::Path { container, .. }
             | PebbleError::ChangeFailed { container, .. }
             | PebbleError::Protocol { container, .. }
-            | PebbleError::BodyTooLarge { container, .. } => container,
+            | PebbleError::BodyTooLarge { container, .. }
+            | PebbleError::Exec { container, .. } => container,
         }
     }
 
@@ -405,7 +424,8 @@ impl PebbleError {
             | PebbleError::Path { request, .. }
             | PebbleError::ChangeFailed { request, .. }
             | PebbleError::Protocol { request, .. }
-            | PebbleError::BodyTooLarge { request, .. } => request,
+            | PebbleError::BodyTooLarge { request, .. }
+            | PebbleError::Exec { request, .. } => request,
         }
     }
 
@@ -559,4 +579,43 @@ pub trait Pebble {
 
     /// Every health check's state (`GET /v1/checks`).
     fn checks(&mut self) -> Result<Vec<CheckInfo>, PebbleError>;
+
+    /// Runs a command in the container and waits for it to end (`POST /v1/exec`),
+    /// returning its exit code and everything it wrote to its standard output and error.
+    ///
+    /// A non-zero exit code is an [`ExecOutput`], not an error
+    /// ([`ExecOutput::into_success`] makes it one). The errors:
+    /// - an executable Pebble cannot find: [`PebbleError::Api`] with status 400 and
+    ///   Pebble's message, `cannot find executable "nope"`;
+    /// - a request that cannot be sent (an empty command, a NUL character in an argument,
+    ///   ...): [`PebbleError::Exec`] with [`ExecFailure::Refused`], before anything is
+    ///   sent;
+    /// - a command still running at the request's timeout, which Pebble kills:
+    ///   [`PebbleError::Exec`] with [`ExecFailure::TimedOut`];
+    /// - a command still running at the client's deadline (which bounds every command,
+    ///   with or without a timeout of its own): [`PebbleError::Timeout`], and Pebble kills
+    ///   it;
+    /// - a request Pebble refuses (a working directory or a user that does not exist,
+    ///   ...): [`PebbleError::Api`] with Pebble's message;
+    /// - a command Pebble could not start: [`PebbleError::ChangeFailed`] with Pebble's
+    ///   message.
+    ///
+    /// ```
+    /// use reconciler_core::pebble::{ExecOutput, ExecRequest, Pebble};
+    /// use reconciler_core::testing::Container;
+    ///
+    /// let mut container = Container::new("workload")
+    ///     .with_exec("app version", |_request| ExecOutput::new(0).with_stdout("1.2.3\n"));
+    /// let output = container.exec(&ExecRequest::new(["app", "version"]))?.into_success()?;
+    /// assert_eq!(output.stdout_text().trim(), "1.2.3");
+    /// assert_eq!(container.execs()[0].command, ["app", "version"]);
+    ///
+    /// let missing = container.exec(&ExecRequest::new(["nope"])).unwrap_err();
+    /// assert_eq!(
+    ///     missing.to_string(),
+    ///     "pebble workload: POST /v1/exec: HTTP 400: cannot find executable \"nope\""
+    /// );
+    /// # Ok::<(), reconciler_core::pebble::PebbleError>(())
+    /// ```
+    fn exec(&mut self, request: &ExecRequest) -> Result<ExecOutput, PebbleError>;
 }

@@ -41,7 +41,10 @@ use serde_json::{Value, json};
 
 use crate::timeouts::TimeoutSetting;
 
-use crate::pebble::{BodySize, CheckInfo, ErrorKind, Layer, Pebble, PebbleError, ServiceInfo};
+use crate::pebble::{
+    BodySize, CheckInfo, ErrorKind, ExecOutput, ExecRequest, Layer, Pebble, PebbleError,
+    ServiceInfo,
+};
 
 /// The deadline of one Pebble operation: the seconds in `RECONCILER_PEBBLE_TIMEOUT` (`20`,
 /// `0.5`), else 20 s.
@@ -109,29 +112,29 @@ pub struct PebbleClient {
 }
 
 /// One operation in progress: its deadline, and what errors name.
-struct Op<'a> {
-    container: &'a str,
-    socket: &'a Path,
-    timeout: Duration,
+pub(super) struct Op<'a> {
+    pub(super) container: &'a str,
+    pub(super) socket: &'a Path,
+    pub(super) timeout: Duration,
     deadline: Instant,
-    max_body: u64,
+    pub(super) max_body: u64,
     /// Set when the socket itself timed out (not Pebble answering "not yet").
     hung: Cell<bool>,
 }
 
 /// One HTTP request of an operation.
-struct Request {
-    method: &'static str,
+pub(super) struct Request {
+    pub(super) method: &'static str,
     /// The path, without the query: what errors name.
-    path: String,
+    pub(super) path: String,
     /// `?a=b`, or empty.
-    query: String,
-    headers: Vec<(&'static str, String)>,
-    body: Vec<u8>,
+    pub(super) query: String,
+    pub(super) headers: Vec<(&'static str, String)>,
+    pub(super) body: Vec<u8>,
 }
 
 impl Request {
-    fn label(&self) -> String {
+    pub(super) fn label(&self) -> String {
         format!("{} {}", self.method, self.path)
     }
 }
@@ -145,13 +148,13 @@ struct Response {
 
 /// Pebble's JSON envelope.
 #[derive(Deserialize)]
-struct Envelope {
+pub(super) struct Envelope {
     #[serde(rename = "type")]
     kind: String,
     #[serde(default)]
-    result: Value,
+    pub(super) result: Value,
     #[serde(default)]
-    change: Option<String>,
+    pub(super) change: Option<String>,
 }
 
 impl PebbleClient {
@@ -189,7 +192,7 @@ impl PebbleClient {
 
     /// Runs one operation under one deadline; a timeout on the socket marks the container
     /// hung for the client's remaining requests.
-    fn run<T>(
+    pub(super) fn run<T>(
         &mut self,
         method: &str,
         path: &str,
@@ -253,7 +256,7 @@ impl PebbleClient {
 }
 
 impl Request {
-    fn get(path: &str, query: &[(&str, &str)]) -> Request {
+    pub(super) fn get(path: &str, query: &[(&str, &str)]) -> Request {
         Request {
             method: "GET",
             path: path.to_owned(),
@@ -263,7 +266,7 @@ impl Request {
         }
     }
 
-    fn post_json(path: &str, body: &Value) -> Request {
+    pub(super) fn post_json(path: &str, body: &Value) -> Request {
         Request {
             method: "POST",
             path: path.to_owned(),
@@ -288,11 +291,11 @@ fn encode_query(pairs: &[(&str, &str)]) -> String {
 }
 
 impl Op<'_> {
-    fn remaining(&self) -> Duration {
+    pub(super) fn remaining(&self) -> Duration {
         self.deadline.saturating_duration_since(Instant::now())
     }
 
-    fn timeout_error(&self, request: &Request) -> PebbleError {
+    pub(super) fn timeout_error(&self, request: &Request) -> PebbleError {
         PebbleError::Timeout {
             container: self.container.to_owned(),
             request: request.label(),
@@ -303,12 +306,16 @@ impl Op<'_> {
 
     /// The socket stayed silent (or would not connect) until the deadline: Pebble is
     /// taken to be hung.
-    fn socket_timeout(&self, request: &Request) -> PebbleError {
+    pub(super) fn socket_timeout(&self, request: &Request) -> PebbleError {
         self.hung.set(true);
         self.timeout_error(request)
     }
 
-    fn connection_error(&self, request: &Request, source: std::io::Error) -> PebbleError {
+    pub(super) fn connection_error(
+        &self,
+        request: &Request,
+        source: std::io::Error,
+    ) -> PebbleError {
         PebbleError::Connection {
             container: self.container.to_owned(),
             request: request.label(),
@@ -317,7 +324,7 @@ impl Op<'_> {
         }
     }
 
-    fn protocol(&self, request: &Request, message: impl Into<String>) -> PebbleError {
+    pub(super) fn protocol(&self, request: &Request, message: impl Into<String>) -> PebbleError {
         PebbleError::Protocol {
             container: self.container.to_owned(),
             request: request.label(),
@@ -349,7 +356,7 @@ impl Op<'_> {
     /// backlog is full and has no timeout of its own, so it runs on a thread that is
     /// abandoned if the deadline passes first (it ends when the connect does, or with the
     /// process).
-    fn connect(&self, request: &Request) -> Result<UnixStream, PebbleError> {
+    pub(super) fn connect(&self, request: &Request) -> Result<UnixStream, PebbleError> {
         let remaining = self.remaining();
         if remaining.is_zero() {
             return Err(self.socket_timeout(request));
@@ -406,7 +413,7 @@ impl Op<'_> {
         self.read_response(request, &mut stream)
     }
 
-    fn send(&self, stream: &mut UnixStream, mut bytes: &[u8]) -> std::io::Result<()> {
+    pub(super) fn send(&self, stream: &mut UnixStream, mut bytes: &[u8]) -> std::io::Result<()> {
         while !bytes.is_empty() {
             let remaining = self.remaining();
             if remaining.is_zero() {
@@ -440,12 +447,12 @@ impl Op<'_> {
 
     /// Sends a request and unwraps Pebble's envelope; an error envelope or status is
     /// [`PebbleError::Api`].
-    fn envelope(&self, request: &Request) -> Result<Envelope, PebbleError> {
+    pub(super) fn envelope(&self, request: &Request) -> Result<Envelope, PebbleError> {
         let response = self.http(request)?;
         self.parse_envelope(request, response.status, &response.body)
     }
 
-    fn parse_envelope(
+    pub(super) fn parse_envelope(
         &self,
         request: &Request,
         status: u16,
@@ -501,7 +508,7 @@ impl Op<'_> {
 
     /// Waits for change `id` to be ready, asking Pebble to wait no longer than the time
     /// left (less a margin for its answer to arrive); returns the change.
-    fn wait_change(&self, id: &str) -> Result<Value, PebbleError> {
+    pub(super) fn wait_change(&self, id: &str) -> Result<Value, PebbleError> {
         let path = format!(
             "/v1/changes/{}/wait",
             utf8_percent_encode(id, NON_ALPHANUMERIC)
@@ -1199,6 +1206,15 @@ impl Pebble for PebbleClient {
         self.run("GET", "/v1/checks", |op| {
             let checks: Option<Vec<CheckInfo>> = op.result(&Request::get("/v1/checks", &[]))?;
             Ok(checks.unwrap_or_default())
+        })
+    }
+
+    fn exec(&mut self, request: &ExecRequest) -> Result<ExecOutput, PebbleError> {
+        if let Some(reason) = request.problem() {
+            return Err(request.refused(&self.container, reason));
+        }
+        self.run("POST", "/v1/exec", |op| {
+            super::pebble_exec::exec(op, request)
         })
     }
 }

@@ -8,8 +8,8 @@ use crate::backend::{
 use crate::event::{Event, RelationEventKind};
 use crate::metadata::Metadata;
 use crate::pebble::{
-    CheckInfo, ErrorKind, Layer, Override, Pebble, PebbleError, Service, ServiceInfo,
-    ServiceStatus, Startup,
+    CheckInfo, ErrorKind, ExecOutput, ExecRequest, Layer, Override, Pebble, PebbleError, Service,
+    ServiceInfo, ServiceStatus, Startup,
 };
 use crate::status::Status;
 use crate::testing::state::{Container, State};
@@ -377,7 +377,7 @@ impl Container {
 
     /// Fails as the HTTP client does when Pebble is not up: a connection error naming the
     /// container's socket.
-    fn reachable(&self, request: &str) -> Result<(), PebbleError> {
+    pub(super) fn reachable(&self, request: &str) -> Result<(), PebbleError> {
         if self.can_connect {
             Ok(())
         } else {
@@ -569,6 +569,10 @@ impl Pebble for Container {
     fn checks(&mut self) -> Result<Vec<CheckInfo>, PebbleError> {
         self.reachable("GET /v1/checks")?;
         Ok(self.checks.clone())
+    }
+
+    fn exec(&mut self, request: &ExecRequest) -> Result<ExecOutput, PebbleError> {
+        self.run_exec(request)
     }
 }
 

@@ -309,6 +309,10 @@ pub struct Container {
     pub files: BTreeMap<String, Vec<u8>>,
     /// Health checks' state.
     pub checks: Vec<CheckInfo>,
+    /// The commands `exec` can run ([`Container::on_exec`]).
+    pub exec_handlers: crate::testing::ExecHandlers,
+    /// The commands `exec` ran, in order ([`Container::execs`]).
+    pub executed: Vec<crate::pebble::ExecRequest>,
 }
 
 impl Container {
