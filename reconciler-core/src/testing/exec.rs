@@ -59,9 +59,9 @@ impl ExecHandlers {
     /// The handler whose prefix is the longest that `command` starts with; the later
     /// registered of two with the same prefix.
     fn find(&self, command: &[String]) -> Option<&Handler> {
+        // `max_by_key` gives the last of equal maxima: the later registered.
         self.handlers
             .iter()
-            .rev()
             .filter(|(prefix, _)| command.starts_with(prefix))
             .max_by_key(|(prefix, _)| prefix.len())
             .map(|(_, handler)| handler)
