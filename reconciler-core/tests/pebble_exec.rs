@@ -389,3 +389,125 @@ fn a_websocket_upgrade_that_never_answers_is_a_timeout() {
         "pebble workload: GET /v1/tasks/9/websocket/control: timed out after 0.5 s"
     );
 }
+
+/// A server's websocket frame: unmasked, final, of `opcode` (1 text, 2 binary).
+fn frame(opcode: u8, payload: &[u8]) -> Vec<u8> {
+    assert!(payload.len() < 126);
+    let mut frame = vec![0x80 | opcode, payload.len() as u8];
+    frame.extend_from_slice(payload);
+    frame
+}
+
+const END: &[u8] = br#"{"command":"end"}"#;
+
+/// A fake Pebble running one exec: `stdio` and `stderr` are the frames sent on those
+/// websockets (right after the upgrade's answer), `change` the answer to the change
+/// wait.
+fn fake_exec(
+    stdio: Vec<u8>,
+    stderr: Vec<u8>,
+    change: &'static str,
+) -> (tempfile::TempDir, PebbleClient) {
+    fake_pebble(move |head| {
+        let upgrade = |frames: &[u8]| {
+            let mut answer = b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: x\r\n\r\n".to_vec();
+            answer.extend_from_slice(frames);
+            answer
+        };
+        if head.starts_with("POST /v1/exec") {
+            json_response(
+                "202 Accepted",
+                r#"{"type":"async","status-code":202,"change":"7","result":{"task-id":"9"}}"#,
+            )
+        } else if head.starts_with("GET /v1/tasks/9/websocket/control") {
+            upgrade(&[])
+        } else if head.starts_with("GET /v1/tasks/9/websocket/stdio") {
+            upgrade(&stdio)
+        } else if head.starts_with("GET /v1/tasks/9/websocket/stderr") {
+            upgrade(&stderr)
+        } else if head.starts_with("GET /v1/changes/7/wait") {
+            json_response("200 OK", change)
+        } else {
+            json_response(
+                "404 Not Found",
+                r#"{"type":"error","status-code":404,"result":{"message":"not found"}}"#,
+            )
+        }
+    })
+}
+
+const EXITED_5: &str = r#"{"type":"sync","status-code":200,"result":{"id":"7","status":"Done","ready":true,"tasks":[{"id":"9","kind":"exec","status":"Done","data":{"exit-code":5}}]}}"#;
+
+#[test]
+fn the_client_reads_both_streams_to_their_end_and_the_exit_code_from_the_change() {
+    let stdio = [frame(2, b"out 1,"), frame(2, b" out 2"), frame(1, END)].concat();
+    let stderr = [frame(2, b"err"), frame(1, END)].concat();
+    let (_dir, mut client) = fake_exec(stdio, stderr, EXITED_5);
+    let output = client.exec(&ExecRequest::new(["app"]).stdin("in")).unwrap();
+    assert_eq!(
+        output,
+        ExecOutput::new(5)
+            .with_stdout("out 1, out 2")
+            .with_stderr("err")
+    );
+}
+
+#[test]
+fn output_cut_off_before_its_end_is_a_protocol_error_not_a_short_answer() {
+    let stdio = frame(2, b"abc");
+    let stderr = frame(1, END);
+    let (_dir, mut client) = fake_exec(stdio, stderr, EXITED_5);
+    let e = client.exec(&ExecRequest::new(["app"])).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "pebble workload: GET /v1/tasks/9/websocket/stdio: malformed response: \
+         the stdout websocket closed before the end of the output (after 3 bytes)"
+    );
+}
+
+#[test]
+fn an_unknown_text_message_on_an_output_stream_is_a_protocol_error() {
+    let stdio = frame(1, END);
+    let stderr = [frame(1, b"hello"), frame(1, END)].concat();
+    let (_dir, mut client) = fake_exec(stdio, stderr, EXITED_5);
+    let e = client.exec(&ExecRequest::new(["app"])).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "pebble workload: GET /v1/tasks/9/websocket/stderr: malformed response: \
+         a text message on the stderr websocket that is not the end of the output (5 bytes)"
+    );
+}
+
+#[test]
+fn a_change_without_an_exit_code_is_a_protocol_error() {
+    let change = r#"{"type":"sync","status-code":200,"result":{"id":"7","ready":true,"tasks":[{"id":"9","data":{}}]}}"#;
+    let (_dir, mut client) = fake_exec(frame(1, END), frame(1, END), change);
+    let e = client.exec(&ExecRequest::new(["app"])).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "pebble workload: GET /v1/changes/7/wait: malformed response: the exec change has no exit-code"
+    );
+}
+
+#[test]
+fn a_change_error_other_than_a_timeout_is_the_failed_change() {
+    let change = r#"{"type":"sync","status-code":200,"result":{"id":"7","ready":true,"err":"cannot perform the following tasks:\n- Execute command \"app\" (fork/exec: permission denied)"}}"#;
+    let (_dir, mut client) = fake_exec(frame(1, END), frame(1, END), change);
+    let e = client.exec(&ExecRequest::new(["app"])).unwrap_err();
+    match &e {
+        PebbleError::ChangeFailed {
+            action,
+            change,
+            message,
+            ..
+        } => {
+            assert_eq!(action, "exec `app`");
+            assert_eq!(change, "7");
+            assert!(
+                message.ends_with("(fork/exec: permission denied)"),
+                "{message}"
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+}

@@ -25,6 +25,7 @@ use std::os::unix::net::UnixStream;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
+use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
 use serde_json::{Map, Value, json};
 use tungstenite::protocol::{Role, WebSocket};
 use tungstenite::{Message, error::ProtocolError};
@@ -262,6 +263,7 @@ fn connect(
     task: &str,
     id: &str,
 ) -> Result<(WebSocket<DeadlineStream>, Request), PebbleError> {
+    let task = utf8_percent_encode(task, NON_ALPHANUMERIC);
     let request = Request::get(&format!("/v1/tasks/{task}/websocket/{id}"), &[]);
     let stream = op.connect(&request)?;
     let mut stream = DeadlineStream {
