@@ -7,13 +7,25 @@
 mod checks;
 mod error;
 mod exec;
+mod files;
 mod layer;
+mod notices;
 
 pub use checks::{CheckInfo, CheckStatus};
 pub use error::{BodySize, ErrorKind, PebbleError};
 pub(crate) use exec::EXEC_REQUEST;
 pub use exec::{ExecFailure, ExecOutput, ExecRequest};
-pub use layer::{Check, Layer, Override, Service, Startup};
+pub(crate) use files::permissions_text;
+pub use files::{FileInfo, FileType, ListFilesOptions, MakeDirOptions, PushOptions};
+pub use layer::{
+    Check, CheckLevel, ExecCheck, Extra, HttpCheck, Layer, LogTarget, LogTargetType, Override,
+    Service, ServiceAction, Startup, TcpCheck,
+};
+#[cfg(feature = "testing")]
+pub(crate) use notices::valid_custom_key;
+pub use notices::{NoticeQuery, NoticeType, PebbleNotice};
+
+use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
@@ -75,16 +87,83 @@ pub trait Pebble {
     /// Restarts services, waiting for the change to finish.
     fn restart(&mut self, names: &[&str]) -> Result<(), PebbleError>;
 
-    /// Writes a file (`POST /v1/files`), creating parent directories.
-    fn push(&mut self, path: &str, content: &[u8]) -> Result<(), PebbleError>;
+    /// Writes a file (`POST /v1/files`) with [`PushOptions::default`]: parent directories
+    /// created, mode `0644`, no owner set.
+    fn push(&mut self, path: &str, content: &[u8]) -> Result<(), PebbleError> {
+        self.push_with(path, content, &PushOptions::default())
+    }
+
+    /// Writes a file (`POST /v1/files`) with a mode, an owner, and whether missing
+    /// parents are created. A path Pebble refuses (relative, a directory, a missing parent
+    /// without `make_dirs`, a user that does not exist, a mode over `0o777`) is a
+    /// [`PebbleError::Path`] naming the path, with Pebble's kind and reason.
+    fn push_with(
+        &mut self,
+        path: &str,
+        content: &[u8],
+        options: &PushOptions,
+    ) -> Result<(), PebbleError>;
 
     /// Reads a file (`GET /v1/files`). A missing file is a
     /// [`PebbleError::Path`] of kind [`ErrorKind::NotFound`]
     /// ([`is_not_found`](PebbleError::is_not_found)).
     fn pull(&mut self, path: &str) -> Result<Vec<u8>, PebbleError>;
 
+    /// Lists a directory's entries, or a file (or with `itself` a directory) itself
+    /// (`GET /v1/files?action=list`). A missing path is a [`PebbleError::Api`] of status
+    /// 404 and kind [`ErrorKind::NotFound`]; a relative one an `Api` error of status 400.
+    fn list_files(
+        &mut self,
+        path: &str,
+        options: &ListFilesOptions,
+    ) -> Result<Vec<FileInfo>, PebbleError>;
+
+    /// Whether `path` exists (a file, directory, or anything else): a listing of the path
+    /// itself, with not-found answered `false` and any other error returned.
+    fn exists(&mut self, path: &str) -> Result<bool, PebbleError> {
+        let itself = ListFilesOptions {
+            pattern: None,
+            itself: true,
+        };
+        match self.list_files(path, &itself) {
+            Ok(_) => Ok(true),
+            Err(e) if e.is_not_found() => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Creates a directory (`POST /v1/files`, `make-dirs`). Without `make_parents`, a
+    /// missing parent is a [`PebbleError::Path`] of kind `not-found` and an existing
+    /// path one of kind `generic-file-error`.
+    fn make_dir(&mut self, path: &str, options: &MakeDirOptions) -> Result<(), PebbleError>;
+
+    /// Removes a file or directory (`POST /v1/files`, `remove`); with `recursive`, a
+    /// directory and everything in it, and a missing path is no error. Without it, a
+    /// missing path is a [`PebbleError::Path`] of kind `not-found` and a directory that
+    /// is not empty one of kind `generic-file-error`.
+    fn remove_path(&mut self, path: &str, recursive: bool) -> Result<(), PebbleError>;
+
     /// Every health check's state (`GET /v1/checks`).
     fn checks(&mut self) -> Result<Vec<CheckInfo>, PebbleError>;
+
+    /// Starts checks that are not running (`POST /v1/checks`, Pebble 1.18+); returns the
+    /// names of those it started, sorted. A name not in the plan is a
+    /// [`PebbleError::Api`] of status 400, and nothing is started.
+    fn start_checks(&mut self, names: &[&str]) -> Result<Vec<String>, PebbleError>;
+
+    /// Stops running checks (`POST /v1/checks`, Pebble 1.18+); their status becomes
+    /// [`CheckStatus::Inactive`]. Returns the names of those it stopped, sorted.
+    fn stop_checks(&mut self, names: &[&str]) -> Result<Vec<String>, PebbleError>;
+
+    /// The notices the query selects (`GET /v1/notices`), oldest first.
+    fn notices(&mut self, query: &NoticeQuery) -> Result<Vec<PebbleNotice>, PebbleError>;
+
+    /// Records a custom notice (`POST /v1/notices`) with `key` (like
+    /// `example.com/db-ready`) and `data`; returns its id. Recording the same key again
+    /// is another occurrence of the same notice (same id). A key not in that form is a
+    /// [`PebbleError::Api`] of status 400.
+    fn notify(&mut self, key: &str, data: &BTreeMap<String, String>)
+    -> Result<String, PebbleError>;
 
     /// Runs a command in the container and waits for it to end (`POST /v1/exec`),
     /// returning its exit code and everything it wrote to its standard output and error.

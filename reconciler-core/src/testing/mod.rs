@@ -72,4 +72,4 @@ pub use consistency::Inconsistency;
 pub use exec::{ExecHandlers, ExecReply};
 pub use harness::{ActionOutput, DataWritten, Harness, Output};
 pub use memory::MemoryBackend;
-pub use state::{Container, Relation, State};
+pub use state::{ChangeRecord, Container, FileMeta, Relation, State};
