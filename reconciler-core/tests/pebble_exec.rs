@@ -513,3 +513,91 @@ fn a_change_error_other_than_a_timeout_is_the_failed_change() {
         other => panic!("{other:?}"),
     }
 }
+
+mod through_the_harness {
+    use reconciler_core::pebble::{ExecOutput, ExecRequest};
+    use reconciler_core::prelude::*;
+    use reconciler_core::testing::{Container, Harness, State};
+
+    /// Runs the workload's migration on every event, Active when it succeeds.
+    struct Migrate {
+        result: Option<String>,
+    }
+
+    impl Component for Migrate {
+        fn configure_unit(&mut self, ctx: &mut Context<'_>, (): ()) -> Result<(), ComponentError> {
+            let pebble = ctx.backend().pebble("workload")?;
+            let output = pebble
+                .exec(&ExecRequest::new(["app", "migrate"]).env("DB_PASSWORD", "s3cret"))?
+                .into_success()?;
+            self.result = Some(output.stdout_text().trim().to_owned());
+            Ok(())
+        }
+
+        fn status(&self, _: &mut Context<'_>) -> Status {
+            match &self.result {
+                Some(result) => Status::active_with(result.clone()),
+                None => Status::maintenance("migrating"),
+            }
+        }
+    }
+
+    #[derive(CharmReconciler)]
+    struct App {
+        #[component]
+        migrate: Migrate,
+    }
+
+    impl Charm for App {
+        fn new() -> App {
+            App {
+                migrate: Migrate { result: None },
+            }
+        }
+    }
+
+    fn harness() -> Harness {
+        Harness::from_yaml("name: app\ncontainers:\n  workload: {resource: image}\n").unwrap()
+    }
+
+    #[test]
+    fn a_component_runs_a_command_and_the_test_sees_it_in_the_output_state() {
+        let container = Container::new("workload").with_exec("app migrate", |_: &ExecRequest| {
+            ExecOutput::new(0).with_stdout("3 migrations applied\n")
+        });
+        let out = harness()
+            .run::<App>(
+                Event::ConfigChanged,
+                State::default().with_container(container),
+            )
+            .unwrap();
+        assert_eq!(
+            out.unit_status,
+            Status::active_with("[migrate] 3 migrations applied")
+        );
+        let execs = out.state.container("workload").unwrap().execs();
+        assert_eq!(execs.len(), 1);
+        assert_eq!(execs[0].environment["DB_PASSWORD"], "s3cret");
+    }
+
+    #[test]
+    fn a_failing_command_blocks_the_component_with_its_first_line_of_stderr() {
+        let container = Container::new("workload").with_exec("app", |_: &ExecRequest| {
+            ExecOutput::new(1).with_stderr("error: database is locked\n")
+        });
+        let out = harness()
+            .run::<App>(
+                Event::ConfigChanged,
+                State::default().with_container(container),
+            )
+            .unwrap();
+        assert_eq!(
+            out.unit_status,
+            Status::blocked(
+                "[migrate] pebble workload: POST /v1/exec: command `app migrate` exited with 1: \
+                 error: database is locked"
+            )
+        );
+        assert!(!out.unit_status.message.contains("s3cret"));
+    }
+}
