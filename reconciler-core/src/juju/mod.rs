@@ -19,6 +19,7 @@ pub(crate) mod env;
 pub(crate) mod hook_tools;
 pub(crate) mod log_layer;
 pub(crate) mod pebble_client;
+mod pebble_exec;
 pub(crate) mod run;
 pub(crate) mod tools;
 

@@ -41,7 +41,13 @@ use serde_json::{Value, json};
 
 use crate::timeouts::TimeoutSetting;
 
-use crate::pebble::{BodySize, CheckInfo, ErrorKind, Layer, Pebble, PebbleError, ServiceInfo};
+use std::collections::BTreeMap;
+
+use crate::pebble::{
+    BodySize, CheckInfo, ErrorKind, ExecOutput, ExecRequest, FileInfo, Layer, ListFilesOptions,
+    MakeDirOptions, NoticeQuery, Pebble, PebbleError, PebbleNotice, PushOptions, ServiceInfo,
+    permissions_text,
+};
 
 /// The deadline of one Pebble operation: the seconds in `RECONCILER_PEBBLE_TIMEOUT` (`20`,
 /// `0.5`), else 20 s.
@@ -109,29 +115,29 @@ pub struct PebbleClient {
 }
 
 /// One operation in progress: its deadline, and what errors name.
-struct Op<'a> {
-    container: &'a str,
-    socket: &'a Path,
-    timeout: Duration,
+pub(super) struct Op<'a> {
+    pub(super) container: &'a str,
+    pub(super) socket: &'a Path,
+    pub(super) timeout: Duration,
     deadline: Instant,
-    max_body: u64,
+    pub(super) max_body: u64,
     /// Set when the socket itself timed out (not Pebble answering "not yet").
     hung: Cell<bool>,
 }
 
 /// One HTTP request of an operation.
-struct Request {
-    method: &'static str,
+pub(super) struct Request {
+    pub(super) method: &'static str,
     /// The path, without the query: what errors name.
-    path: String,
+    pub(super) path: String,
     /// `?a=b`, or empty.
-    query: String,
-    headers: Vec<(&'static str, String)>,
-    body: Vec<u8>,
+    pub(super) query: String,
+    pub(super) headers: Vec<(&'static str, String)>,
+    pub(super) body: Vec<u8>,
 }
 
 impl Request {
-    fn label(&self) -> String {
+    pub(super) fn label(&self) -> String {
         format!("{} {}", self.method, self.path)
     }
 }
@@ -145,13 +151,13 @@ struct Response {
 
 /// Pebble's JSON envelope.
 #[derive(Deserialize)]
-struct Envelope {
+pub(super) struct Envelope {
     #[serde(rename = "type")]
     kind: String,
     #[serde(default)]
-    result: Value,
+    pub(super) result: Value,
     #[serde(default)]
-    change: Option<String>,
+    pub(super) change: Option<String>,
 }
 
 impl PebbleClient {
@@ -189,7 +195,7 @@ impl PebbleClient {
 
     /// Runs one operation under one deadline; a timeout on the socket marks the container
     /// hung for the client's remaining requests.
-    fn run<T>(
+    pub(super) fn run<T>(
         &mut self,
         method: &str,
         path: &str,
@@ -252,8 +258,74 @@ impl PebbleClient {
     }
 }
 
+impl PebbleClient {
+    /// A JSON files action on one path (`make-dirs`, `remove`): its per-file error, if
+    /// any.
+    fn files_action(&mut self, path: &str, body: Value) -> Result<(), PebbleError> {
+        self.run("POST", "/v1/files", |op| {
+            let request = Request::post_json("/v1/files", &body);
+            let envelope = op.envelope(&request)?;
+            file_error(op, &request, &envelope.result, path)
+        })
+    }
+
+    /// Starts or stops checks; the names Pebble acted on.
+    fn checks_action(&mut self, action: &str, names: &[&str]) -> Result<Vec<String>, PebbleError> {
+        #[derive(Deserialize)]
+        struct Changed {
+            #[serde(default)]
+            changed: Option<Vec<String>>,
+        }
+        self.run("POST", "/v1/checks", |op| {
+            let request =
+                Request::post_json("/v1/checks", &json!({ "action": action, "checks": names }));
+            let result: Changed = op.result(&request)?;
+            Ok(result.changed.unwrap_or_default())
+        })
+    }
+}
+
+/// A mode Pebble would refuse, refused before sending with Pebble's own per-file error.
+fn check_permissions(
+    container: &str,
+    path: &str,
+    permissions: Option<u32>,
+) -> Result<Option<String>, PebbleError> {
+    permissions_text(permissions).map_err(|message| PebbleError::Path {
+        container: container.to_owned(),
+        request: "POST /v1/files".into(),
+        path: path.to_owned(),
+        kind: ErrorKind::GenericFileError,
+        message,
+    })
+}
+
+/// Adds the owner fields Pebble's files API takes to a JSON object.
+fn owner_fields(
+    object: &mut Value,
+    user: &Option<String>,
+    user_id: Option<u32>,
+    group: &Option<String>,
+    group_id: Option<u32>,
+) {
+    if let Value::Object(map) = object {
+        if let Some(user) = user {
+            map.insert("user".into(), json!(user));
+        }
+        if let Some(id) = user_id {
+            map.insert("user-id".into(), json!(id));
+        }
+        if let Some(group) = group {
+            map.insert("group".into(), json!(group));
+        }
+        if let Some(id) = group_id {
+            map.insert("group-id".into(), json!(id));
+        }
+    }
+}
+
 impl Request {
-    fn get(path: &str, query: &[(&str, &str)]) -> Request {
+    pub(super) fn get(path: &str, query: &[(&str, &str)]) -> Request {
         Request {
             method: "GET",
             path: path.to_owned(),
@@ -263,7 +335,7 @@ impl Request {
         }
     }
 
-    fn post_json(path: &str, body: &Value) -> Request {
+    pub(super) fn post_json(path: &str, body: &Value) -> Request {
         Request {
             method: "POST",
             path: path.to_owned(),
@@ -288,11 +360,11 @@ fn encode_query(pairs: &[(&str, &str)]) -> String {
 }
 
 impl Op<'_> {
-    fn remaining(&self) -> Duration {
+    pub(super) fn remaining(&self) -> Duration {
         self.deadline.saturating_duration_since(Instant::now())
     }
 
-    fn timeout_error(&self, request: &Request) -> PebbleError {
+    pub(super) fn timeout_error(&self, request: &Request) -> PebbleError {
         PebbleError::Timeout {
             container: self.container.to_owned(),
             request: request.label(),
@@ -303,12 +375,16 @@ impl Op<'_> {
 
     /// The socket stayed silent (or would not connect) until the deadline: Pebble is
     /// taken to be hung.
-    fn socket_timeout(&self, request: &Request) -> PebbleError {
+    pub(super) fn socket_timeout(&self, request: &Request) -> PebbleError {
         self.hung.set(true);
         self.timeout_error(request)
     }
 
-    fn connection_error(&self, request: &Request, source: std::io::Error) -> PebbleError {
+    pub(super) fn connection_error(
+        &self,
+        request: &Request,
+        source: std::io::Error,
+    ) -> PebbleError {
         PebbleError::Connection {
             container: self.container.to_owned(),
             request: request.label(),
@@ -317,7 +393,7 @@ impl Op<'_> {
         }
     }
 
-    fn protocol(&self, request: &Request, message: impl Into<String>) -> PebbleError {
+    pub(super) fn protocol(&self, request: &Request, message: impl Into<String>) -> PebbleError {
         PebbleError::Protocol {
             container: self.container.to_owned(),
             request: request.label(),
@@ -349,7 +425,7 @@ impl Op<'_> {
     /// backlog is full and has no timeout of its own, so it runs on a thread that is
     /// abandoned if the deadline passes first (it ends when the connect does, or with the
     /// process).
-    fn connect(&self, request: &Request) -> Result<UnixStream, PebbleError> {
+    pub(super) fn connect(&self, request: &Request) -> Result<UnixStream, PebbleError> {
         let remaining = self.remaining();
         if remaining.is_zero() {
             return Err(self.socket_timeout(request));
@@ -406,7 +482,7 @@ impl Op<'_> {
         self.read_response(request, &mut stream)
     }
 
-    fn send(&self, stream: &mut UnixStream, mut bytes: &[u8]) -> std::io::Result<()> {
+    pub(super) fn send(&self, stream: &mut UnixStream, mut bytes: &[u8]) -> std::io::Result<()> {
         while !bytes.is_empty() {
             let remaining = self.remaining();
             if remaining.is_zero() {
@@ -440,12 +516,12 @@ impl Op<'_> {
 
     /// Sends a request and unwraps Pebble's envelope; an error envelope or status is
     /// [`PebbleError::Api`].
-    fn envelope(&self, request: &Request) -> Result<Envelope, PebbleError> {
+    pub(super) fn envelope(&self, request: &Request) -> Result<Envelope, PebbleError> {
         let response = self.http(request)?;
         self.parse_envelope(request, response.status, &response.body)
     }
 
-    fn parse_envelope(
+    pub(super) fn parse_envelope(
         &self,
         request: &Request,
         status: u16,
@@ -501,7 +577,7 @@ impl Op<'_> {
 
     /// Waits for change `id` to be ready, asking Pebble to wait no longer than the time
     /// left (less a margin for its answer to arrive); returns the change.
-    fn wait_change(&self, id: &str) -> Result<Value, PebbleError> {
+    pub(super) fn wait_change(&self, id: &str) -> Result<Value, PebbleError> {
         let path = format!(
             "/v1/changes/{}/wait",
             utf8_percent_encode(id, NON_ALPHANUMERIC)
@@ -1089,7 +1165,13 @@ impl Pebble for PebbleClient {
         self.services_action("restart", names)
     }
 
-    fn push(&mut self, path: &str, content: &[u8]) -> Result<(), PebbleError> {
+    fn push_with(
+        &mut self,
+        path: &str,
+        content: &[u8],
+        options: &PushOptions,
+    ) -> Result<(), PebbleError> {
+        let permissions = check_permissions(&self.container, path, options.permissions)?;
         self.run("POST", "/v1/files", |op| {
             if path.chars().any(char::is_control) {
                 return Err(PebbleError::Path {
@@ -1101,10 +1183,18 @@ impl Pebble for PebbleClient {
                 });
             }
             let boundary = push_boundary(content);
-            let metadata = json!({
-                "action": "write",
-                "files": [{ "path": path, "make-dirs": true }],
-            });
+            let mut file = json!({ "path": path, "make-dirs": options.make_dirs });
+            if let Some(permissions) = &permissions {
+                file["permissions"] = json!(permissions);
+            }
+            owner_fields(
+                &mut file,
+                &options.user,
+                options.user_id,
+                &options.group,
+                options.group_id,
+            );
+            let metadata = json!({ "action": "write", "files": [file] });
             let mut body = Vec::with_capacity(content.len() + 512);
             body.extend_from_slice(
                 format!(
@@ -1195,10 +1285,105 @@ impl Pebble for PebbleClient {
         })
     }
 
+    fn list_files(
+        &mut self,
+        path: &str,
+        options: &ListFilesOptions,
+    ) -> Result<Vec<FileInfo>, PebbleError> {
+        self.run("GET", "/v1/files", |op| {
+            let mut query = vec![("action", "list"), ("path", path)];
+            if let Some(pattern) = &options.pattern {
+                query.push(("pattern", pattern));
+            }
+            if options.itself {
+                query.push(("itself", "true"));
+            }
+            let files: Option<Vec<FileInfo>> = op.result(&Request::get("/v1/files", &query))?;
+            Ok(files.unwrap_or_default())
+        })
+    }
+
+    fn make_dir(&mut self, path: &str, options: &MakeDirOptions) -> Result<(), PebbleError> {
+        let permissions = check_permissions(&self.container, path, options.permissions)?;
+        let mut dir = json!({ "path": path, "make-parents": options.make_parents });
+        if let Some(permissions) = permissions {
+            dir["permissions"] = json!(permissions);
+        }
+        owner_fields(
+            &mut dir,
+            &options.user,
+            options.user_id,
+            &options.group,
+            options.group_id,
+        );
+        self.files_action(path, json!({ "action": "make-dirs", "dirs": [dir] }))
+    }
+
+    fn remove_path(&mut self, path: &str, recursive: bool) -> Result<(), PebbleError> {
+        self.files_action(
+            path,
+            json!({ "action": "remove", "paths": [{ "path": path, "recursive": recursive }] }),
+        )
+    }
+
     fn checks(&mut self) -> Result<Vec<CheckInfo>, PebbleError> {
         self.run("GET", "/v1/checks", |op| {
             let checks: Option<Vec<CheckInfo>> = op.result(&Request::get("/v1/checks", &[]))?;
             Ok(checks.unwrap_or_default())
+        })
+    }
+
+    fn start_checks(&mut self, names: &[&str]) -> Result<Vec<String>, PebbleError> {
+        self.checks_action("start", names)
+    }
+
+    fn stop_checks(&mut self, names: &[&str]) -> Result<Vec<String>, PebbleError> {
+        self.checks_action("stop", names)
+    }
+
+    fn notices(&mut self, query: &NoticeQuery) -> Result<Vec<PebbleNotice>, PebbleError> {
+        self.run("GET", "/v1/notices", |op| {
+            let mut pairs: Vec<(&str, &str)> = Vec::new();
+            for notice_type in &query.types {
+                pairs.push(("types", notice_type.as_str()));
+            }
+            for key in &query.keys {
+                pairs.push(("keys", key));
+            }
+            if let Some(after) = &query.after {
+                pairs.push(("after", after));
+            }
+            let notices: Option<Vec<PebbleNotice>> =
+                op.result(&Request::get("/v1/notices", &pairs))?;
+            Ok(notices.unwrap_or_default())
+        })
+    }
+
+    fn notify(
+        &mut self,
+        key: &str,
+        data: &BTreeMap<String, String>,
+    ) -> Result<String, PebbleError> {
+        #[derive(Deserialize)]
+        struct Added {
+            id: String,
+        }
+        self.run("POST", "/v1/notices", |op| {
+            let mut body = json!({ "action": "add", "type": "custom", "key": key });
+            if !data.is_empty() {
+                body["data"] = json!(data);
+            }
+            let added: Added = op.result(&Request::post_json("/v1/notices", &body))?;
+            Ok(added.id)
+        })
+    }
+
+    fn exec(&mut self, request: &ExecRequest) -> Result<ExecOutput, PebbleError> {
+        if let Some(reason) = request.problem() {
+            return Err(request.refused(&self.container, reason));
+        }
+        self.run("POST", "/v1/exec", |op| {
+            super::pebble_exec::exec(op, request)
         })
     }
 }

@@ -62,12 +62,14 @@
 
 mod consistency;
 mod events;
+mod exec;
 mod harness;
 mod memory;
 mod state;
 
 pub use crate::logging::LogRecord;
 pub use consistency::Inconsistency;
+pub use exec::{ExecHandlers, ExecReply};
 pub use harness::{ActionOutput, DataWritten, Harness, Output};
 pub use memory::MemoryBackend;
-pub use state::{Container, Relation, State};
+pub use state::{ChangeRecord, Container, FileMeta, Relation, State};
