@@ -227,9 +227,7 @@ pub(crate) fn render_all(files: Vec<File>) -> Result<Vec<Rendered>, ComponentErr
             Content::Literal(bytes) => bytes.clone(),
             Content::Template { template, context } => template
                 .render_value(context)
-                .map_err(|e| {
-                    ComponentError::blocked(format!("cannot render {}: {e}", file.path))
-                })?
+                .map_err(|e| ComponentError::blocked(format!("cannot render {}: {e}", file.path)))?
                 .into_bytes(),
         };
         rendered.push(Rendered { file, content });
@@ -238,7 +236,7 @@ pub(crate) fn render_all(files: Vec<File>) -> Result<Vec<Rendered>, ComponentErr
 }
 
 /// The indices of the files whose content in the container differs from `rendered`
-/// (missing files included).
+/// (missing or unreadable files included).
 pub(crate) fn changed(
     pebble: &mut dyn Pebble,
     rendered: &[Rendered],
@@ -248,8 +246,9 @@ pub(crate) fn changed(
         match pebble.pull(&file.file.path) {
             Ok(current) if current == file.content => {}
             Ok(_) => changed.push(index),
-            Err(e) if e.is_not_found() => changed.push(index),
-            Err(e) => return Err(file_error("read", &file.file.path, e)),
+            Err(e) if e.is_unavailable() => return Err(e.into()),
+            // Missing, or unreadable: push it, and let the push say what is wrong.
+            Err(_) => changed.push(index),
         }
     }
     Ok(changed)
@@ -263,7 +262,7 @@ pub(crate) fn push(
 ) -> Result<(), ComponentError> {
     for &index in indices {
         let Rendered { file, content } = &rendered[index];
-        push_one(pebble, file, content).map_err(|e| file_error("push", &file.path, e))?;
+        push_one(pebble, file, content).map_err(|e| push_error(&file.path, e))?;
     }
     Ok(())
 }
@@ -274,7 +273,7 @@ fn push_one(pebble: &mut dyn Pebble, file: &File, content: &[u8]) -> Result<(), 
 
 /// A Pebble error about one file: Waiting when Pebble is unreachable or hung, otherwise
 /// Blocked with the path and Pebble's reason.
-fn file_error(verb: &str, path: &str, error: PebbleError) -> ComponentError {
+fn push_error(path: &str, error: PebbleError) -> ComponentError {
     if error.is_unavailable() {
         return ComponentError::from(error);
     }
@@ -283,7 +282,7 @@ fn file_error(verb: &str, path: &str, error: PebbleError) -> ComponentError {
         PebbleError::Api { message, .. } => message.clone(),
         other => other.to_string(),
     };
-    ComponentError::blocked(format!("cannot {verb} {path}: {reason}")).with_source(error)
+    ComponentError::blocked(format!("cannot push {path}: {reason}")).with_source(error)
 }
 
 /// The charm-state key under which the services still to be restarted for changed files

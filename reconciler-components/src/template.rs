@@ -125,7 +125,11 @@ impl fmt::Display for TemplateError {
     /// line is not known.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.line {
-            Some(line) => write!(f, "template {} line {line}: {}", self.template, self.message),
+            Some(line) => write!(
+                f,
+                "template {} line {line}: {}",
+                self.template, self.message
+            ),
             None => write!(f, "template {}: {}", self.template, self.message),
         }
     }
