@@ -262,13 +262,11 @@ pub(crate) fn push(
 ) -> Result<(), ComponentError> {
     for &index in indices {
         let Rendered { file, content } = &rendered[index];
-        push_one(pebble, file, content).map_err(|e| push_error(&file.path, e))?;
+        pebble
+            .push(&file.path, content)
+            .map_err(|e| push_error(&file.path, e))?;
     }
     Ok(())
-}
-
-fn push_one(pebble: &mut dyn Pebble, file: &File, content: &[u8]) -> Result<(), PebbleError> {
-    pebble.push(&file.path, content)
 }
 
 /// A Pebble error about one file: Waiting when Pebble is unreachable or hung, otherwise
