@@ -8,8 +8,8 @@ use reconciler_components::pebble_files::{File, PebbleFiles, PebbleFilesComponen
 use reconciler_components::template::Template;
 use reconciler_core::pebble::{Layer, Service, ServiceStatus, Startup};
 use reconciler_core::prelude::*;
-use reconciler_core::testing::{Container, Harness, State};
 use reconciler_core::reconcile;
+use reconciler_core::testing::{Container, Harness, State};
 
 use support::TestBackend;
 
@@ -37,8 +37,12 @@ impl PebbleFiles for Configs {
         let greeting = get(ctx, "greeting")?;
         let template = Template::new("a.conf.j2", get(ctx, "template")?);
         Ok(vec![
-            File::template("/etc/a.conf", template, serde_json::json!({"greeting": greeting}))
-                .used_by(["a"]),
+            File::template(
+                "/etc/a.conf",
+                template,
+                serde_json::json!({"greeting": greeting}),
+            )
+            .used_by(["a"]),
             File::new("/etc/b.conf", "b\n").used_by(["b"]),
         ])
     }
@@ -104,32 +108,50 @@ fn waits_for_pebble() {
 fn pushes_missing_files_then_nothing_while_they_are_unchanged() {
     let (first, status) = run(State::default(), running());
     assert_eq!(status, Status::active());
-    assert_eq!(first.pebble.changes(), ["push /etc/a.conf", "push /etc/b.conf", "restart a,b"]);
+    assert_eq!(
+        first.pebble.changes(),
+        ["push /etc/a.conf", "push /etc/b.conf", "restart a,b"]
+    );
     let (second, status) = run(State::default(), first.pebble.inner);
     assert_eq!(status, Status::active());
-    assert!(second.pebble.changes().is_empty(), "{:?}", second.pebble.calls);
+    assert!(
+        second.pebble.changes().is_empty(),
+        "{:?}",
+        second.pebble.calls
+    );
 }
 
 #[test]
 fn a_changed_file_restarts_only_the_running_services_that_use_it() {
     let (first, _) = run(State::default(), running());
-    let (second, _) = run(State::default().with_config("greeting", "hi"), first.pebble.inner);
+    let (second, _) = run(
+        State::default().with_config("greeting", "hi"),
+        first.pebble.inner,
+    );
     assert_eq!(second.pebble.changes(), ["push /etc/a.conf", "restart a"]);
     assert_eq!(second.pebble.inner.files["/etc/a.conf"], b"greeting = hi\n");
 
     // A stopped service is left stopped.
     let mut container = second.pebble.inner;
-    container.services.insert("a".into(), ServiceStatus::Inactive);
+    container
+        .services
+        .insert("a".into(), ServiceStatus::Inactive);
     let (third, _) = run(State::default().with_config("greeting", "hey"), container);
     assert_eq!(third.pebble.changes(), ["push /etc/a.conf"]);
-    assert_eq!(third.pebble.inner.service_status("a"), Some(ServiceStatus::Inactive));
+    assert_eq!(
+        third.pebble.inner.service_status("a"),
+        Some(ServiceStatus::Inactive)
+    );
 }
 
 #[test]
 fn services_not_in_the_plan_are_not_restarted() {
     let (backend, status) = run(State::default(), Container::new("app"));
     assert_eq!(status, Status::active());
-    assert_eq!(backend.pebble.changes(), ["push /etc/a.conf", "push /etc/b.conf"]);
+    assert_eq!(
+        backend.pebble.changes(),
+        ["push /etc/a.conf", "push /etc/b.conf"]
+    );
 }
 
 #[test]
@@ -140,7 +162,9 @@ fn a_template_error_blocks_and_pushes_nothing() {
     let out = harness().run::<Demo>(Event::ConfigChanged, state).unwrap();
     let status = out.status_of("files").unwrap();
     assert!(
-        status.message.starts_with("cannot render /etc/a.conf: template a.conf.j2 line "),
+        status
+            .message
+            .starts_with("cannot render /etc/a.conf: template a.conf.j2 line "),
         "{status}"
     );
     assert_eq!(status.kind, reconciler_core::StatusKind::Blocked);
