@@ -346,7 +346,7 @@ pub(crate) fn running(
 /// author.
 ///
 /// `Deps` is what it reads from the components it depends on, as for
-/// [`Component`](reconciler_core::Component): `()` for nothing, `&'a Database` for one,
+/// [`Component`]: `()` for nothing, `&'a Database` for one,
 /// `(&'a A, &'a B)` for several.
 pub trait PebbleFiles<Deps = ()> {
     /// The files to keep, computed from the config (`ctx.config_value`) and `deps`. An

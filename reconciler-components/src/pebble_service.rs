@@ -137,7 +137,7 @@ use crate::pebble_files::{self, File, waiting_for_pebble};
 /// Pebble layer and the files its services read.
 ///
 /// `Deps` is what it reads from the components the service component depends on, as for
-/// [`Component`](reconciler_core::Component): `()` for nothing, `&'a Database` for one,
+/// [`Component`]: `()` for nothing, `&'a Database` for one,
 /// `(&'a A, &'a B)` for several. Both methods get the same `deps`, so it must be `Copy`
 /// (shared references and tuples of them are).
 ///
