@@ -14,7 +14,10 @@
 //! 3. Adds the layer (under its label, combined with an earlier one of the same label) and
 //!    replans only when that changed the services of the plan, or when an enabled service
 //!    of the layer is not running. An unchanged layer is not replanned, so a hook that
-//!    changes nothing restarts nothing.
+//!    changes nothing restarts nothing. Pebble combines a layer with the earlier one of its
+//!    label field by field, so a field (or service) dropped from the layer stays in the
+//!    plan; give services `override: replace` ([`Override::Replace`]) for the layer to
+//!    say all there is.
 //! 4. Restarts the services that a changed file names in [`File::used_by`], except those
 //!    the replan just (re)started. Until that restart has succeeded the services to restart
 //!    are kept in the charm's state, so a hook that fails in between restarts them on the
@@ -30,6 +33,8 @@
 //! | an enabled service failed (`error`) | Blocked `service <name> failed` (every failed one named) |
 //! | an enabled service is restarting (`backoff`) or not running | Waiting `service <name> is restarting` / `service <name> is not running` |
 //! | every enabled service of the layer runs | Active |
+//!
+//! [`Override::Replace`]: reconciler_core::pebble::Override::Replace
 //!
 //! Services the layer leaves disabled (`startup` not `enabled`) do not count.
 //!
