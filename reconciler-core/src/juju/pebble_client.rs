@@ -41,7 +41,12 @@ use serde_json::{Value, json};
 
 use crate::timeouts::TimeoutSetting;
 
-use crate::pebble::{BodySize, CheckInfo, ErrorKind, Layer, Pebble, PebbleError, ServiceInfo};
+use std::collections::BTreeMap;
+
+use crate::pebble::{
+    BodySize, CheckInfo, ErrorKind, FileInfo, Layer, ListFilesOptions, MakeDirOptions, NoticeQuery,
+    Pebble, PebbleError, PebbleNotice, PushOptions, ServiceInfo, permissions_text,
+};
 
 /// The deadline of one Pebble operation: the seconds in `RECONCILER_PEBBLE_TIMEOUT` (`20`,
 /// `0.5`), else 20 s.
@@ -249,6 +254,72 @@ impl PebbleClient {
                 _ => Ok(()),
             }
         })
+    }
+}
+
+impl PebbleClient {
+    /// A JSON files action on one path (`make-dirs`, `remove`): its per-file error, if
+    /// any.
+    fn files_action(&mut self, path: &str, body: Value) -> Result<(), PebbleError> {
+        self.run("POST", "/v1/files", |op| {
+            let request = Request::post_json("/v1/files", &body);
+            let envelope = op.envelope(&request)?;
+            file_error(op, &request, &envelope.result, path)
+        })
+    }
+
+    /// Starts or stops checks; the names Pebble acted on.
+    fn checks_action(&mut self, action: &str, names: &[&str]) -> Result<Vec<String>, PebbleError> {
+        #[derive(Deserialize)]
+        struct Changed {
+            #[serde(default)]
+            changed: Option<Vec<String>>,
+        }
+        self.run("POST", "/v1/checks", |op| {
+            let request =
+                Request::post_json("/v1/checks", &json!({ "action": action, "checks": names }));
+            let result: Changed = op.result(&request)?;
+            Ok(result.changed.unwrap_or_default())
+        })
+    }
+}
+
+/// A mode Pebble would refuse, refused before sending with Pebble's own per-file error.
+fn check_permissions(
+    container: &str,
+    path: &str,
+    permissions: Option<u32>,
+) -> Result<Option<String>, PebbleError> {
+    permissions_text(permissions).map_err(|message| PebbleError::Path {
+        container: container.to_owned(),
+        request: "POST /v1/files".into(),
+        path: path.to_owned(),
+        kind: ErrorKind::GenericFileError,
+        message,
+    })
+}
+
+/// Adds the owner fields Pebble's files API takes to a JSON object.
+fn owner_fields(
+    object: &mut Value,
+    user: &Option<String>,
+    user_id: Option<u32>,
+    group: &Option<String>,
+    group_id: Option<u32>,
+) {
+    if let Value::Object(map) = object {
+        if let Some(user) = user {
+            map.insert("user".into(), json!(user));
+        }
+        if let Some(id) = user_id {
+            map.insert("user-id".into(), json!(id));
+        }
+        if let Some(group) = group {
+            map.insert("group".into(), json!(group));
+        }
+        if let Some(id) = group_id {
+            map.insert("group-id".into(), json!(id));
+        }
     }
 }
 
@@ -1089,7 +1160,13 @@ impl Pebble for PebbleClient {
         self.services_action("restart", names)
     }
 
-    fn push(&mut self, path: &str, content: &[u8]) -> Result<(), PebbleError> {
+    fn push_with(
+        &mut self,
+        path: &str,
+        content: &[u8],
+        options: &PushOptions,
+    ) -> Result<(), PebbleError> {
+        let permissions = check_permissions(&self.container, path, options.permissions)?;
         self.run("POST", "/v1/files", |op| {
             if path.chars().any(char::is_control) {
                 return Err(PebbleError::Path {
@@ -1101,10 +1178,18 @@ impl Pebble for PebbleClient {
                 });
             }
             let boundary = push_boundary(content);
-            let metadata = json!({
-                "action": "write",
-                "files": [{ "path": path, "make-dirs": true }],
-            });
+            let mut file = json!({ "path": path, "make-dirs": options.make_dirs });
+            if let Some(permissions) = &permissions {
+                file["permissions"] = json!(permissions);
+            }
+            owner_fields(
+                &mut file,
+                &options.user,
+                options.user_id,
+                &options.group,
+                options.group_id,
+            );
+            let metadata = json!({ "action": "write", "files": [file] });
             let mut body = Vec::with_capacity(content.len() + 512);
             body.extend_from_slice(
                 format!(
@@ -1195,10 +1280,96 @@ impl Pebble for PebbleClient {
         })
     }
 
+    fn list_files(
+        &mut self,
+        path: &str,
+        options: &ListFilesOptions,
+    ) -> Result<Vec<FileInfo>, PebbleError> {
+        self.run("GET", "/v1/files", |op| {
+            let mut query = vec![("action", "list"), ("path", path)];
+            if let Some(pattern) = &options.pattern {
+                query.push(("pattern", pattern));
+            }
+            if options.itself {
+                query.push(("itself", "true"));
+            }
+            let files: Option<Vec<FileInfo>> = op.result(&Request::get("/v1/files", &query))?;
+            Ok(files.unwrap_or_default())
+        })
+    }
+
+    fn make_dir(&mut self, path: &str, options: &MakeDirOptions) -> Result<(), PebbleError> {
+        let permissions = check_permissions(&self.container, path, options.permissions)?;
+        let mut dir = json!({ "path": path, "make-parents": options.make_parents });
+        if let Some(permissions) = permissions {
+            dir["permissions"] = json!(permissions);
+        }
+        owner_fields(
+            &mut dir,
+            &options.user,
+            options.user_id,
+            &options.group,
+            options.group_id,
+        );
+        self.files_action(path, json!({ "action": "make-dirs", "dirs": [dir] }))
+    }
+
+    fn remove_path(&mut self, path: &str, recursive: bool) -> Result<(), PebbleError> {
+        self.files_action(
+            path,
+            json!({ "action": "remove", "paths": [{ "path": path, "recursive": recursive }] }),
+        )
+    }
+
     fn checks(&mut self) -> Result<Vec<CheckInfo>, PebbleError> {
         self.run("GET", "/v1/checks", |op| {
             let checks: Option<Vec<CheckInfo>> = op.result(&Request::get("/v1/checks", &[]))?;
             Ok(checks.unwrap_or_default())
+        })
+    }
+
+    fn start_checks(&mut self, names: &[&str]) -> Result<Vec<String>, PebbleError> {
+        self.checks_action("start", names)
+    }
+
+    fn stop_checks(&mut self, names: &[&str]) -> Result<Vec<String>, PebbleError> {
+        self.checks_action("stop", names)
+    }
+
+    fn notices(&mut self, query: &NoticeQuery) -> Result<Vec<PebbleNotice>, PebbleError> {
+        self.run("GET", "/v1/notices", |op| {
+            let mut pairs: Vec<(&str, &str)> = Vec::new();
+            for notice_type in &query.types {
+                pairs.push(("types", notice_type.as_str()));
+            }
+            for key in &query.keys {
+                pairs.push(("keys", key));
+            }
+            if let Some(after) = &query.after {
+                pairs.push(("after", after));
+            }
+            let notices: Option<Vec<PebbleNotice>> =
+                op.result(&Request::get("/v1/notices", &pairs))?;
+            Ok(notices.unwrap_or_default())
+        })
+    }
+
+    fn notify(
+        &mut self,
+        key: &str,
+        data: &BTreeMap<String, String>,
+    ) -> Result<String, PebbleError> {
+        #[derive(Deserialize)]
+        struct Added {
+            id: String,
+        }
+        self.run("POST", "/v1/notices", |op| {
+            let mut body = json!({ "action": "add", "type": "custom", "key": key });
+            if !data.is_empty() {
+                body["data"] = json!(data);
+            }
+            let added: Added = op.result(&Request::post_json("/v1/notices", &body))?;
+            Ok(added.id)
         })
     }
 }

@@ -7,12 +7,15 @@ use crate::backend::{
 };
 use crate::event::{Event, RelationEventKind};
 use crate::metadata::Metadata;
+use std::collections::{BTreeMap, BTreeSet};
+
 use crate::pebble::{
-    CheckInfo, ErrorKind, Layer, Override, Pebble, PebbleError, Service, ServiceInfo,
-    ServiceStatus, Startup,
+    Check, CheckInfo, CheckStatus, ErrorKind, FileInfo, FileType, Layer, ListFilesOptions,
+    MakeDirOptions, NoticeQuery, NoticeType, Override, Pebble, PebbleError, PebbleNotice,
+    PushOptions, Service, ServiceInfo, ServiceStatus, Startup,
 };
 use crate::status::Status;
-use crate::testing::state::{Container, State};
+use crate::testing::state::{ChangeRecord, Container, FileMeta, State};
 
 /// A [`Backend`] that keeps the model in memory.
 ///
@@ -375,6 +378,23 @@ impl Container {
         }
     }
 
+    /// Pebble's per-file error.
+    fn path_error(
+        &self,
+        request: &str,
+        path: &str,
+        kind: ErrorKind,
+        message: String,
+    ) -> PebbleError {
+        PebbleError::Path {
+            container: self.name.clone(),
+            request: request.to_owned(),
+            path: path.to_owned(),
+            kind,
+            message,
+        }
+    }
+
     /// Fails as the HTTP client does when Pebble is not up: a connection error naming the
     /// container's socket.
     fn reachable(&self, request: &str) -> Result<(), PebbleError> {
@@ -390,14 +410,38 @@ impl Container {
         }
     }
 
-    fn set_services(
-        &mut self,
-        action: &str,
-        names: &[&str],
-        status: ServiceStatus,
-    ) -> Result<(), PebbleError> {
+    /// Records a change as Pebble summarises it: `Replan service "a" and 2 more`.
+    fn record(&mut self, kind: &str, verb: &str, names: &[String]) {
+        let summary = match names {
+            [] => format!("{verb} - no services"),
+            [one] => format!("{verb} service {one:?}"),
+            [first, rest @ ..] => format!("{verb} service {first:?} and {} more", rest.len()),
+        };
+        self.change_log.push(ChangeRecord {
+            kind: kind.to_owned(),
+            summary,
+        });
+    }
+
+    /// Marks a service running with its current definition.
+    fn run_service(&mut self, name: &str, plan: &Layer) {
+        self.services.insert(name.to_owned(), ServiceStatus::Active);
+        if let Some(service) = plan.services.get(name) {
+            self.started.insert(name.to_owned(), service.clone());
+        }
+        *self.starts.entry(name.to_owned()).or_default() += 1;
+    }
+
+    fn set_services(&mut self, action: &str, names: &[&str]) -> Result<(), PebbleError> {
         let request = "POST /v1/services";
         self.reachable(request)?;
+        if names.is_empty() {
+            return Err(self.api_error(
+                request,
+                400,
+                format!("must specify services for {action} action"),
+            ));
+        }
         let plan = combine(&self.layers);
         for name in names {
             if !plan.services.contains_key(*name) {
@@ -410,9 +454,184 @@ impl Container {
             }
         }
         for name in names {
-            self.services.insert((*name).to_owned(), status);
+            match action {
+                "stop" => {
+                    self.services
+                        .insert((*name).to_owned(), ServiceStatus::Inactive);
+                    self.started.remove(*name);
+                }
+                "start" if self.services.get(*name) == Some(&ServiceStatus::Active) => {}
+                _ => self.run_service(name, &plan),
+            }
+        }
+        let verb = format!("{}{}", action[..1].to_uppercase(), &action[1..]);
+        let names: Vec<String> = names.iter().map(|n| (*n).to_owned()).collect();
+        self.record(action, &verb, &names);
+        Ok(())
+    }
+
+    /// Whether `path` is a directory: listed, implied by a file or directory under it,
+    /// or `/`.
+    fn is_dir(&self, path: &str) -> bool {
+        if path == "/" || self.dirs.contains(path) {
+            return true;
+        }
+        let prefix = format!("{path}/");
+        self.files
+            .keys()
+            .chain(self.dirs.iter())
+            .any(|p| p.starts_with(&prefix))
+    }
+
+    fn file_type(&self, path: &str) -> Option<FileType> {
+        if self.files.contains_key(path) {
+            Some(FileType::File)
+        } else if self.is_dir(path) {
+            Some(FileType::Directory)
+        } else {
+            None
+        }
+    }
+
+    fn info(&self, path: &str, type_: FileType) -> FileInfo {
+        let default = if type_ == FileType::Directory {
+            0o755
+        } else {
+            0o644
+        };
+        let meta = self.file_meta.get(path).cloned().unwrap_or(FileMeta {
+            permissions: default,
+            user_id: 0,
+            group_id: 0,
+        });
+        let mut info = FileInfo::new(path, type_, meta.permissions);
+        if path == "/" {
+            info.name = "/".into();
+        }
+        info.size = self.files.get(path).map(|c| c.len() as u64);
+        info.user_id = Some(meta.user_id);
+        info.group_id = Some(meta.group_id);
+        info.user = self.user_name(meta.user_id);
+        info.group = self.group_name(meta.group_id);
+        info
+    }
+
+    fn user_name(&self, id: u32) -> Option<String> {
+        if id == 0 {
+            return Some("root".into());
+        }
+        self.users
+            .iter()
+            .find(|(_, i)| **i == id)
+            .map(|(n, _)| n.clone())
+    }
+
+    fn group_name(&self, id: u32) -> Option<String> {
+        if id == 0 {
+            return Some("root".into());
+        }
+        self.groups
+            .iter()
+            .find(|(_, i)| **i == id)
+            .map(|(n, _)| n.clone())
+    }
+
+    /// The owner's ids, as Pebble resolves the user and group fields of a files request;
+    /// `None` when none is given. Pebble's messages for what it cannot resolve.
+    fn owner(
+        &self,
+        user: &Option<String>,
+        user_id: Option<u32>,
+        group: &Option<String>,
+        group_id: Option<u32>,
+    ) -> Result<Option<(u32, u32)>, String> {
+        if user.is_none() && user_id.is_none() && group.is_none() && group_id.is_none() {
+            return Ok(None);
+        }
+        let fail = |why: String| format!("cannot look up user and group: {why}");
+        let mut uid = user_id;
+        if let Some(name) = user {
+            let found = if name == "root" {
+                Some(0)
+            } else {
+                self.users.get(name).copied()
+            };
+            let n = found.ok_or_else(|| fail(format!("user: unknown user {name}")))?;
+            if let Some(id) = user_id.filter(|id| *id != n) {
+                return Err(fail(format!(
+                    "user {name:?} UID ({n}) does not match user-id ({id})"
+                )));
+            }
+            uid = Some(n);
+        }
+        let mut gid = group_id;
+        if let Some(name) = group {
+            let found = if name == "root" {
+                Some(0)
+            } else {
+                self.groups.get(name).copied()
+            };
+            let n = found.ok_or_else(|| fail(format!("group: unknown group {name}")))?;
+            if let Some(id) = group_id.filter(|id| *id != n) {
+                return Err(fail(format!(
+                    "group {name:?} GID ({n}) does not match group-id ({id})"
+                )));
+            }
+            gid = Some(n);
+        }
+        match (uid, gid) {
+            (Some(uid), Some(gid)) => Ok(Some((uid, gid))),
+            (Some(uid), None) => {
+                if uid == 0 || self.users.values().any(|i| *i == uid) {
+                    Ok(Some((uid, uid)))
+                } else {
+                    Err(fail(format!("user: unknown userid {uid}")))
+                }
+            }
+            _ => Err(fail("must specify user, not just group".into())),
+        }
+    }
+
+    /// Creates `path` and its missing parents as directories.
+    fn make_dirs(&mut self, path: &str, meta: &FileMeta) -> Result<(), (ErrorKind, String)> {
+        let mut missing = Vec::new();
+        let mut at = path.to_owned();
+        while !self.is_dir(&at) {
+            if self.files.contains_key(&at) {
+                return Err((
+                    ErrorKind::GenericFileError,
+                    format!("mkdir {at}: not a directory"),
+                ));
+            }
+            missing.push(at.clone());
+            at = parent(&at).to_owned();
+        }
+        for dir in missing {
+            self.dirs.insert(dir.clone());
+            self.file_meta.insert(dir, meta.clone());
         }
         Ok(())
+    }
+}
+
+/// The directory `path` is in (`/` for a top-level path).
+fn parent(path: &str) -> &str {
+    match path.rfind('/') {
+        Some(0) | None => "/",
+        Some(i) => &path[..i],
+    }
+}
+
+/// Whether `name` matches a glob of `*` and `?` (other characters literal).
+fn glob(pattern: &[u8], name: &[u8]) -> bool {
+    match (pattern.first(), name.first()) {
+        (None, None) => true,
+        (Some(b'*'), _) => {
+            glob(&pattern[1..], name) || (!name.is_empty() && glob(pattern, &name[1..]))
+        }
+        (Some(b'?'), Some(_)) => glob(&pattern[1..], &name[1..]),
+        (Some(p), Some(n)) if p == n => glob(&pattern[1..], &name[1..]),
+        _ => false,
     }
 }
 
@@ -420,8 +639,12 @@ impl Container {
 fn combine(layers: &[(String, Layer)]) -> Layer {
     let mut plan = Layer::default();
     for (_, layer) in layers {
+        if layer.summary.is_some() || layer.description.is_some() {
+            plan.summary = layer.summary.clone();
+            plan.description = layer.description.clone();
+        }
         for (name, service) in &layer.services {
-            match (service.override_, plan.services.get_mut(name)) {
+            match (&service.override_, plan.services.get_mut(name)) {
                 (Override::Merge, Some(existing)) => merge_service(existing, service),
                 _ => {
                     plan.services.insert(name.clone(), service.clone());
@@ -429,20 +652,92 @@ fn combine(layers: &[(String, Layer)]) -> Layer {
             }
         }
         for (name, check) in &layer.checks {
-            plan.checks.insert(name.clone(), check.clone());
+            match (&check.override_, plan.checks.get_mut(name)) {
+                (Override::Merge, Some(existing)) => merge_check(existing, check),
+                _ => {
+                    plan.checks.insert(name.clone(), check.clone());
+                }
+            }
+        }
+        for (name, target) in &layer.log_targets {
+            match (&target.override_, plan.log_targets.get_mut(name)) {
+                (Override::Merge, Some(existing)) => {
+                    take!(existing, target; type_, location);
+                    existing.services.extend(target.services.iter().cloned());
+                    existing.labels.extend(target.labels.clone());
+                    existing.override_ = target.override_.clone();
+                }
+                _ => {
+                    plan.log_targets.insert(name.clone(), target.clone());
+                }
+            }
         }
     }
     plan
 }
 
+/// Fields set in `new` replace those of `existing`.
+macro_rules! take {
+    ($existing:expr, $new:expr; $($field:ident),*) => {
+        $( if $new.$field.is_some() { $existing.$field = $new.$field.clone(); } )*
+    };
+}
+use take;
+
 fn merge_service(existing: &mut Service, new: &Service) {
-    macro_rules! take {
-        ($($field:ident),*) => { $( if new.$field.is_some() { existing.$field = new.$field.clone(); } )* };
-    }
-    take!(summary, command, startup, user, group, working_dir);
+    take!(existing, new; summary, description, startup, command, user, user_id, group,
+        group_id, working_dir, on_success, on_failure, backoff_delay, backoff_factor,
+        backoff_limit, kill_delay);
+    existing.override_ = new.override_.clone();
     existing.environment.extend(new.environment.clone());
+    existing
+        .on_check_failure
+        .extend(new.on_check_failure.clone());
     existing.after.extend(new.after.iter().cloned());
+    existing.before.extend(new.before.iter().cloned());
     existing.requires.extend(new.requires.iter().cloned());
+}
+
+fn merge_check(existing: &mut Check, new: &Check) {
+    take!(existing, new; level, startup, period, timeout, threshold);
+    existing.override_ = new.override_.clone();
+    if let Some(http) = &new.http {
+        let old = existing.http.get_or_insert_with(Default::default);
+        take!(old, http; url);
+        old.headers.extend(http.headers.clone());
+    }
+    if let Some(tcp) = &new.tcp {
+        let old = existing.tcp.get_or_insert_with(Default::default);
+        take!(old, tcp; port, host);
+    }
+    if let Some(exec) = &new.exec {
+        let old = existing.exec.get_or_insert_with(Default::default);
+        take!(old, exec; command, service_context, user, user_id, group, group_id, working_dir);
+        old.environment.extend(exec.environment.clone());
+    }
+}
+
+/// `2000-01-01T00:00:00Z` plus `seconds`, in RFC 3339: the in-memory Pebble's clock,
+/// one second per notice, so times order as the notices do.
+fn timestamp(seconds: u64) -> String {
+    let days = seconds / 86_400 + 10_957; // days from 1970-01-01 to 2000-01-01
+    let rest = seconds % 86_400;
+    // Civil date from days since the epoch (Howard Hinnant's algorithm).
+    let z = days as i64 + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
+        rest / 3600,
+        rest / 60 % 60,
+        rest % 60
+    )
 }
 
 impl Pebble for Container {
@@ -463,6 +758,7 @@ impl Pebble for Container {
                 let existing = &mut self.layers[i].1;
                 existing.services = merged.services;
                 existing.checks = merged.checks;
+                existing.log_targets = merged.log_targets;
             }
             Some(_) => {
                 // Pebble's own answer.
@@ -491,7 +787,7 @@ impl Pebble for Container {
             .filter(|(name, _)| names.is_empty() || names.contains(&name.as_str()))
             .map(|(name, service)| ServiceInfo {
                 name: name.clone(),
-                startup: service.startup.unwrap_or_default(),
+                startup: service.startup.clone().unwrap_or_default(),
                 current: self
                     .services
                     .get(name)
@@ -504,58 +800,145 @@ impl Pebble for Container {
     fn replan(&mut self) -> Result<(), PebbleError> {
         self.reachable("POST /v1/services")?;
         let plan = combine(&self.layers);
-        for (name, service) in plan.services {
-            if service.startup == Some(Startup::Enabled) {
-                self.services.insert(name, ServiceStatus::Active);
+        let mut affected = Vec::new();
+        // Running services whose definition changed are restarted; those no longer in
+        // the plan are stopped.
+        let running: Vec<String> = self
+            .services
+            .iter()
+            .filter(|(_, status)| **status == ServiceStatus::Active)
+            .map(|(name, _)| name.clone())
+            .collect();
+        for name in running {
+            match (plan.services.get(&name), self.started.get(&name)) {
+                (None, _) => {
+                    self.services.insert(name.clone(), ServiceStatus::Inactive);
+                    self.started.remove(&name);
+                    affected.push(name);
+                }
+                (Some(now), Some(then)) if now != then => {
+                    self.run_service(&name, &plan);
+                    affected.push(name);
+                }
+                (Some(now), None) => {
+                    // Set running by the test: taken to run the current definition.
+                    self.started.insert(name.clone(), now.clone());
+                }
+                _ => {}
             }
         }
+        for (name, service) in &plan.services {
+            if service.startup == Some(Startup::Enabled) {
+                if self.services.get(name) != Some(&ServiceStatus::Active) {
+                    self.run_service(name, &plan);
+                }
+                if !affected.contains(name) {
+                    affected.push(name.clone());
+                }
+            }
+        }
+        affected.sort();
+        self.record("replan", "Replan", &affected);
         Ok(())
     }
 
     fn start(&mut self, names: &[&str]) -> Result<(), PebbleError> {
-        self.set_services("start", names, ServiceStatus::Active)
+        self.set_services("start", names)
     }
 
     fn stop(&mut self, names: &[&str]) -> Result<(), PebbleError> {
-        self.set_services("stop", names, ServiceStatus::Inactive)
+        self.set_services("stop", names)
     }
 
     fn restart(&mut self, names: &[&str]) -> Result<(), PebbleError> {
-        self.set_services("restart", names, ServiceStatus::Active)
+        self.set_services("restart", names)
     }
 
-    fn push(&mut self, path: &str, content: &[u8]) -> Result<(), PebbleError> {
+    fn push_with(
+        &mut self,
+        path: &str,
+        content: &[u8],
+        options: &PushOptions,
+    ) -> Result<(), PebbleError> {
         let request = "POST /v1/files";
         self.reachable(request)?;
+        let fail = |kind, message| self.path_error(request, path, kind, message);
+        // Pebble's own per-file errors, in the order Pebble checks.
         if !path.starts_with('/') {
-            // Pebble's own per-file error.
-            return Err(PebbleError::Path {
-                container: self.name.clone(),
-                request: request.to_owned(),
-                path: path.to_owned(),
-                kind: ErrorKind::GenericFileError,
-                message: format!("paths must be absolute, got {path:?}"),
-            });
+            return Err(fail(
+                ErrorKind::GenericFileError,
+                format!("paths must be absolute, got {path:?}"),
+            ));
+        }
+        let owner = self
+            .owner(
+                &options.user,
+                options.user_id,
+                &options.group,
+                options.group_id,
+            )
+            .map_err(|m| fail(ErrorKind::GenericFileError, m))?;
+        let (uid, gid) = owner.unwrap_or((0, 0));
+        let dir = parent(path).to_owned();
+        if options.make_dirs {
+            let meta = FileMeta {
+                permissions: 0o755,
+                user_id: uid,
+                group_id: gid,
+            };
+            self.make_dirs(&dir, &meta)
+                .map_err(|(kind, m)| self.path_error(request, path, kind, m))?;
+        }
+        let permissions = crate::pebble::permissions_text(options.permissions)
+            .map_err(|m| self.path_error(request, path, ErrorKind::GenericFileError, m))?;
+        let fail = |kind, message| self.path_error(request, path, kind, message);
+        if self.files.contains_key(&dir) {
+            return Err(fail(
+                ErrorKind::GenericFileError,
+                format!("open {path}: not a directory"),
+            ));
+        }
+        if !self.is_dir(&dir) {
+            return Err(fail(
+                ErrorKind::NotFound,
+                format!("open {path}: no such file or directory"),
+            ));
+        }
+        if self.is_dir(path) {
+            return Err(fail(
+                ErrorKind::GenericFileError,
+                format!("rename {path}: file exists"),
+            ));
         }
         self.files.insert(path.to_owned(), content.to_vec());
+        let permissions =
+            permissions.map_or(0o644, |p| u32::from_str_radix(&p, 8).unwrap_or(0o644));
+        self.file_meta.insert(
+            path.to_owned(),
+            FileMeta {
+                permissions,
+                user_id: uid,
+                group_id: gid,
+            },
+        );
         Ok(())
     }
 
     fn pull(&mut self, path: &str) -> Result<Vec<u8>, PebbleError> {
         let request = "GET /v1/files";
         self.reachable(request)?;
-        let error = |kind, message| PebbleError::Path {
-            container: self.name.clone(),
-            request: request.to_owned(),
-            path: path.to_owned(),
-            kind,
-            message,
-        };
+        let error = |kind, message| self.path_error(request, path, kind, message);
         // Pebble's own per-file errors.
         if !path.starts_with('/') {
             return Err(error(
                 ErrorKind::GenericFileError,
                 format!("paths must be absolute, got {path:?}"),
+            ));
+        }
+        if self.is_dir(path) {
+            return Err(error(
+                ErrorKind::GenericFileError,
+                format!("can only read a regular file: {path:?}"),
             ));
         }
         self.files.get(path).cloned().ok_or_else(|| {
@@ -566,9 +949,319 @@ impl Pebble for Container {
         })
     }
 
+    fn list_files(
+        &mut self,
+        path: &str,
+        options: &ListFilesOptions,
+    ) -> Result<Vec<FileInfo>, PebbleError> {
+        let request = "GET /v1/files";
+        self.reachable(request)?;
+        if !path.starts_with('/') {
+            return Err(self.api_error(
+                request,
+                400,
+                format!("path must be absolute, got {path:?}"),
+            ));
+        }
+        let Some(type_) = self.file_type(path) else {
+            return Err(PebbleError::Api {
+                container: self.name.clone(),
+                request: request.to_owned(),
+                status: 404,
+                kind: Some(ErrorKind::NotFound),
+                message: format!("stat {path}: no such file or directory"),
+            });
+        };
+        let mut entries = Vec::new();
+        if type_ != FileType::Directory || options.itself {
+            entries.push((path.to_owned(), type_));
+        } else {
+            let prefix = if path == "/" {
+                "/".to_owned()
+            } else {
+                format!("{path}/")
+            };
+            let mut names = BTreeSet::new();
+            for p in self.files.keys().chain(self.dirs.iter()) {
+                if let Some(rest) = p.strip_prefix(&prefix) {
+                    names.insert(rest.split('/').next().unwrap_or(rest).to_owned());
+                }
+            }
+            for name in names.into_iter().filter(|n| !n.is_empty()) {
+                let child = format!("{prefix}{name}");
+                if let Some(t) = self.file_type(&child) {
+                    entries.push((child, t));
+                }
+            }
+        }
+        Ok(entries
+            .into_iter()
+            .filter(|(p, _)| {
+                options.pattern.as_ref().is_none_or(|pattern| {
+                    glob(
+                        pattern.as_bytes(),
+                        p.rsplit('/').next().unwrap_or(p).as_bytes(),
+                    )
+                })
+            })
+            .map(|(p, t)| self.info(&p, t))
+            .collect())
+    }
+
+    fn make_dir(&mut self, path: &str, options: &MakeDirOptions) -> Result<(), PebbleError> {
+        let request = "POST /v1/files";
+        self.reachable(request)?;
+        let fail = |kind, message| self.path_error(request, path, kind, message);
+        if !path.starts_with('/') {
+            return Err(fail(
+                ErrorKind::GenericFileError,
+                format!("paths must be absolute, got {path:?}"),
+            ));
+        }
+        let permissions = crate::pebble::permissions_text(options.permissions)
+            .map_err(|m| fail(ErrorKind::GenericFileError, m))?
+            .map_or(0o755, |p| u32::from_str_radix(&p, 8).unwrap_or(0o755));
+        let (uid, gid) = self
+            .owner(
+                &options.user,
+                options.user_id,
+                &options.group,
+                options.group_id,
+            )
+            .map_err(|m| fail(ErrorKind::GenericFileError, m))?
+            .unwrap_or((0, 0));
+        let path = path.trim_end_matches('/');
+        let path = if path.is_empty() { "/" } else { path };
+        let fail = |kind, message| self.path_error(request, path, kind, message);
+        if self.files.contains_key(path) {
+            return Err(fail(
+                ErrorKind::GenericFileError,
+                format!("mkdir {path}: not a directory"),
+            ));
+        }
+        if self.is_dir(path) {
+            if options.make_parents {
+                return Ok(());
+            }
+            return Err(fail(
+                ErrorKind::GenericFileError,
+                format!("mkdir {path}: file exists"),
+            ));
+        }
+        let dir = parent(path);
+        if !options.make_parents && !self.is_dir(dir) {
+            let (kind, why) = if self.files.contains_key(dir) {
+                (ErrorKind::GenericFileError, "not a directory")
+            } else {
+                (ErrorKind::NotFound, "no such file or directory")
+            };
+            return Err(fail(kind, format!("mkdir {path}: {why}")));
+        }
+        let meta = FileMeta {
+            permissions,
+            user_id: uid,
+            group_id: gid,
+        };
+        self.make_dirs(path, &meta)
+            .map_err(|(kind, m)| self.path_error(request, path, kind, m))
+    }
+
+    fn remove_path(&mut self, path: &str, recursive: bool) -> Result<(), PebbleError> {
+        let request = "POST /v1/files";
+        self.reachable(request)?;
+        let fail = |kind, message| self.path_error(request, path, kind, message);
+        if !path.starts_with('/') {
+            return Err(fail(
+                ErrorKind::GenericFileError,
+                format!("paths must be absolute, got {path:?}"),
+            ));
+        }
+        let prefix = format!("{path}/");
+        let has_children = self
+            .files
+            .keys()
+            .chain(self.dirs.iter())
+            .any(|p| p.starts_with(&prefix));
+        match self.file_type(path) {
+            None if recursive => return Ok(()),
+            None => {
+                return Err(fail(
+                    ErrorKind::NotFound,
+                    format!("remove {path}: no such file or directory"),
+                ));
+            }
+            Some(FileType::Directory) if has_children && !recursive => {
+                return Err(fail(
+                    ErrorKind::GenericFileError,
+                    format!("remove {path}: directory not empty"),
+                ));
+            }
+            _ => {}
+        }
+        let gone = |p: &String| p == path || p.starts_with(&prefix);
+        self.files.retain(|p, _| !gone(p));
+        self.dirs.retain(|p| !gone(p));
+        self.file_meta.retain(|p, _| !gone(p));
+        // A removed file's directory stays.
+        let dir = parent(path);
+        if dir != "/" && !self.is_dir(dir) {
+            self.dirs.insert(dir.to_owned());
+        }
+        Ok(())
+    }
+
     fn checks(&mut self) -> Result<Vec<CheckInfo>, PebbleError> {
         self.reachable("GET /v1/checks")?;
-        Ok(self.checks.clone())
+        let plan = combine(&self.layers);
+        let mut checks: Vec<CheckInfo> = self
+            .checks
+            .iter()
+            .filter(|c| !plan.checks.contains_key(&c.name))
+            .cloned()
+            .collect();
+        for (name, check) in &plan.checks {
+            let info = match self.checks.iter().find(|c| &c.name == name) {
+                Some(info) => info.clone(),
+                None => {
+                    let status = if check.startup == Some(Startup::Disabled) {
+                        CheckStatus::Inactive
+                    } else {
+                        CheckStatus::Up
+                    };
+                    let mut info = CheckInfo::new(name.clone(), status);
+                    info.level = check.level.clone();
+                    info.startup = Some(check.startup.clone().unwrap_or(Startup::Enabled));
+                    info.threshold = check.threshold.unwrap_or(3);
+                    info
+                }
+            };
+            checks.push(info);
+        }
+        checks.sort_by(|a, b| a.name.cmp(&b.name));
+        Ok(checks)
+    }
+
+    fn start_checks(&mut self, names: &[&str]) -> Result<Vec<String>, PebbleError> {
+        self.checks_action("start", names)
+    }
+
+    fn stop_checks(&mut self, names: &[&str]) -> Result<Vec<String>, PebbleError> {
+        self.checks_action("stop", names)
+    }
+
+    fn notices(&mut self, query: &NoticeQuery) -> Result<Vec<PebbleNotice>, PebbleError> {
+        self.reachable("GET /v1/notices")?;
+        Ok(self
+            .notices
+            .iter()
+            .filter(|n| query.types.is_empty() || query.types.contains(&n.type_))
+            .filter(|n| query.keys.is_empty() || query.keys.contains(&n.key))
+            .filter(|n| {
+                query
+                    .after
+                    .as_ref()
+                    .is_none_or(|after| n.last_repeated.as_str() > after.as_str())
+            })
+            .cloned()
+            .collect())
+    }
+
+    fn notify(
+        &mut self,
+        key: &str,
+        data: &BTreeMap<String, String>,
+    ) -> Result<String, PebbleError> {
+        let request = "POST /v1/notices";
+        self.reachable(request)?;
+        // Pebble's own answers.
+        if !crate::pebble::valid_custom_key(key) {
+            return Err(self.api_error(
+                request,
+                400,
+                format!("invalid key {key:?} (must be in \"example.com/path\" format)"),
+            ));
+        }
+        if key.len() > 256 {
+            return Err(self.api_error(request, 400, "key must be 256 bytes or less".into()));
+        }
+        let now = timestamp(self.notices.len() as u64 + 1);
+        if let Some(notice) = self
+            .notices
+            .iter_mut()
+            .find(|n| n.type_ == NoticeType::Custom && n.key == key)
+        {
+            notice.occurrences += 1;
+            notice.last_occurred = now.clone();
+            notice.last_repeated = now;
+            notice.last_data = data.clone();
+            return Ok(notice.id.clone());
+        }
+        let id = (self.notices.len() + 1).to_string();
+        self.notices.push(PebbleNotice::new(
+            id.clone(),
+            NoticeType::Custom,
+            key,
+            now,
+            1,
+            data.clone(),
+        ));
+        Ok(id)
+    }
+}
+
+impl Container {
+    fn checks_action(&mut self, action: &str, names: &[&str]) -> Result<Vec<String>, PebbleError> {
+        let request = "POST /v1/checks";
+        self.reachable(request)?;
+        if names.is_empty() {
+            return Err(self.api_error(
+                request,
+                400,
+                format!("must specify checks for {action} action"),
+            ));
+        }
+        let plan = combine(&self.layers);
+        let mut missing: Vec<&str> = names
+            .iter()
+            .copied()
+            .filter(|n| !plan.checks.contains_key(*n))
+            .collect();
+        if !missing.is_empty() {
+            missing.sort();
+            return Err(self.api_error(
+                request,
+                400,
+                format!(
+                    "cannot {action} checks: cannot find checks in plan: {}",
+                    missing.join(", ")
+                ),
+            ));
+        }
+        let current = self.checks()?;
+        let mut changed = Vec::new();
+        for name in names {
+            let mut info = current
+                .iter()
+                .find(|c| c.name == *name)
+                .cloned()
+                .unwrap_or_else(|| CheckInfo::new(*name, CheckStatus::Up));
+            let running = info.status != CheckStatus::Inactive;
+            if running == (action == "start") {
+                continue;
+            }
+            info.status = if action == "start" {
+                CheckStatus::Up
+            } else {
+                CheckStatus::Inactive
+            };
+            info.failures = 0;
+            self.checks.retain(|c| c.name != *name);
+            self.checks.push(info);
+            changed.push((*name).to_owned());
+        }
+        changed.sort();
+        changed.dedup();
+        Ok(changed)
     }
 }
 

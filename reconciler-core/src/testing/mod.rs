@@ -70,4 +70,4 @@ pub use crate::logging::LogRecord;
 pub use consistency::Inconsistency;
 pub use harness::{ActionOutput, DataWritten, Harness, Output};
 pub use memory::MemoryBackend;
-pub use state::{Container, Relation, State};
+pub use state::{ChangeRecord, Container, FileMeta, Relation, State};

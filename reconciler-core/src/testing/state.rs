@@ -3,7 +3,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::backend::{Config, ConfigValue, Databag, Port, RelationId};
-use crate::pebble::{CheckInfo, Layer, ServiceStatus};
+use crate::pebble::{CheckInfo, Layer, PebbleNotice, Service, ServiceStatus};
 use crate::status::Status;
 
 /// Everything one unit can see of its model, before or after an event.
@@ -295,7 +295,41 @@ fn bag<K: Into<String>, V: Into<String>>(data: impl IntoIterator<Item = (K, V)>)
 }
 
 /// A workload container and the Pebble inside it.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+///
+/// Its [`Pebble`](crate::pebble::Pebble) implementation behaves as Pebble does where a
+/// charm can tell: layers combine as Pebble combines them; `replan` starts enabled
+/// services that are not running and restarts running ones whose definition changed
+/// since they were started; files and directories keep their mode and owner, and the
+/// files API fails with Pebble's error variant and kind for the same cases (a relative
+/// path, a missing parent, a directory where a file is expected, a user that does not
+/// exist). Every service or check operation is recorded in [`changes`](Self::changes),
+/// as Pebble's `/v1/changes` lists them.
+///
+/// Two containers are equal when they hold the same things (layers, services' state and
+/// definitions, files, checks, notices); their history ([`changes`](Self::changes) and
+/// [`start_count`](Self::start_count)) is not compared, so a state after a hook can be
+/// compared with the state before it. Assert on the history directly.
+///
+/// ```
+/// use reconciler_core::pebble::{Layer, Pebble, Service, Startup};
+/// use reconciler_core::testing::Container;
+///
+/// let mut container = Container::new("workload");
+/// let mut layer = Layer::default();
+/// layer.services.insert(
+///     "web".into(),
+///     Service { command: Some("/bin/web".into()), startup: Some(Startup::Enabled), ..Service::default() },
+/// );
+/// container.add_layer("base", &layer, true)?;
+/// container.replan()?;
+/// container.replan()?;
+/// assert_eq!(container.start_count("web"), 1);
+/// let kinds: Vec<&str> = container.changes().iter().map(|c| c.kind.as_str()).collect();
+/// assert_eq!(kinds, ["replan", "replan"]);
+/// assert_eq!(container.changes()[0].summary, "Replan service \"web\"");
+/// # Ok::<(), reconciler_core::pebble::PebbleError>(())
+/// ```
+#[derive(Clone, Debug, Default)]
 pub struct Container {
     /// The container's name from the charm's metadata.
     pub name: String,
@@ -305,10 +339,86 @@ pub struct Container {
     pub layers: Vec<(String, Layer)>,
     /// Each service's state.
     pub services: BTreeMap<String, ServiceStatus>,
-    /// Files by absolute path.
+    /// Regular files' content, by absolute path. Their parent directories exist
+    /// implicitly.
     pub files: BTreeMap<String, Vec<u8>>,
-    /// Health checks' state.
+    /// Directories, by absolute path (besides those implied by files and other
+    /// directories).
+    pub dirs: BTreeSet<String>,
+    /// The mode and owner of files and directories that have them set; others are
+    /// `0644` (a file) or `0755` (a directory), owned by root.
+    pub file_meta: BTreeMap<String, FileMeta>,
+    /// Users the container knows besides `root` (id 0), by name: their id, which is also
+    /// their primary group's id.
+    pub users: BTreeMap<String, u32>,
+    /// Groups the container knows besides `root` (id 0), by name: their id.
+    pub groups: BTreeMap<String, u32>,
+    /// Health checks' state. A check in the plan and not here has its default state (up,
+    /// or inactive when its startup is disabled).
     pub checks: Vec<CheckInfo>,
+    /// Notices, oldest first.
+    pub notices: Vec<PebbleNotice>,
+    /// The changes Pebble would list, oldest first.
+    pub change_log: Vec<ChangeRecord>,
+    /// Each running service's definition when it was (re)started.
+    pub(crate) started: BTreeMap<String, Service>,
+    /// How many times each service was started or restarted.
+    pub(crate) starts: BTreeMap<String, u32>,
+}
+
+/// The mode and owner of a file or directory in the in-memory container.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FileMeta {
+    /// The permission bits, like `0o644`.
+    pub permissions: u32,
+    /// The owner's id.
+    pub user_id: u32,
+    /// The group's id.
+    pub group_id: u32,
+}
+
+/// One change, as Pebble's `/v1/changes` lists it: its kind (`replan`, `start`, `stop`,
+/// `restart`, `start-checks`, `stop-checks`) and summary (`Replan service "web"`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ChangeRecord {
+    /// What kind of change.
+    pub kind: String,
+    /// Pebble's summary of it.
+    pub summary: String,
+}
+
+impl PartialEq for Container {
+    fn eq(&self, other: &Container) -> bool {
+        // Everything but the history.
+        let Container {
+            name,
+            can_connect,
+            layers,
+            services,
+            files,
+            dirs,
+            file_meta,
+            users,
+            groups,
+            checks,
+            notices,
+            change_log: _,
+            started,
+            starts: _,
+        } = self;
+        *name == other.name
+            && *can_connect == other.can_connect
+            && *layers == other.layers
+            && *services == other.services
+            && *files == other.files
+            && *dirs == other.dirs
+            && *file_meta == other.file_meta
+            && *users == other.users
+            && *groups == other.groups
+            && *checks == other.checks
+            && *notices == other.notices
+            && *started == other.started
+    }
 }
 
 impl Container {
@@ -335,7 +445,8 @@ impl Container {
         self
     }
 
-    /// This container with a service in the given state.
+    /// This container with a service in the given state. A running service set so is
+    /// taken to run the definition the plan has when it is next compared (by `replan`).
     #[must_use]
     pub fn with_service_status(
         mut self,
@@ -346,15 +457,37 @@ impl Container {
         self
     }
 
-    /// This container with a file.
+    /// This container with a file (mode `0644`, owned by root).
     #[must_use]
     pub fn with_file(mut self, path: impl Into<String>, content: impl Into<Vec<u8>>) -> Container {
         self.files.insert(path.into(), content.into());
         self
     }
 
+    /// This container knowing a user (with a primary group of the same name and id).
+    #[must_use]
+    pub fn with_user(mut self, name: impl Into<String>, id: u32) -> Container {
+        let name = name.into();
+        self.groups.insert(name.clone(), id);
+        self.users.insert(name, id);
+        self
+    }
+
     /// The state of a service (Inactive for a service never started).
     pub fn service_status(&self, service: &str) -> Option<ServiceStatus> {
         self.services.get(service).copied()
+    }
+
+    /// The changes Pebble would list, oldest first: one per `replan`, `start`, `stop`,
+    /// `restart`, `start_checks` and `stop_checks` call that Pebble accepted, so a test
+    /// can assert that an unchanged layer was not replanned.
+    pub fn changes(&self) -> &[ChangeRecord] {
+        &self.change_log
+    }
+
+    /// How many times `service` was started or restarted (by `start`, `restart`, or
+    /// `replan`).
+    pub fn start_count(&self, service: &str) -> u32 {
+        self.starts.get(service).copied().unwrap_or(0)
     }
 }

@@ -1,0 +1,164 @@
+//! Pebble, the service manager in every workload container: its layer format, the
+//! operations a charm uses, and the errors they return. The in-memory container in
+//! `testing` and the HTTP client that talks to a real `pebble` daemon over its unix socket
+//! both implement [`Pebble`], and both fail with the same [`PebbleError`] variants, so
+//! code that matches on them behaves the same in unit tests and under Juju.
+
+mod checks;
+mod error;
+mod files;
+mod layer;
+mod notices;
+
+pub use checks::{CheckInfo, CheckStatus};
+pub use error::{BodySize, ErrorKind, PebbleError};
+pub(crate) use files::permissions_text;
+pub use files::{FileInfo, FileType, ListFilesOptions, MakeDirOptions, PushOptions};
+pub use layer::{
+    Check, CheckLevel, ExecCheck, Extra, HttpCheck, Layer, LogTarget, LogTargetType, Override,
+    Service, ServiceAction, Startup, TcpCheck,
+};
+#[cfg(feature = "testing")]
+pub(crate) use notices::valid_custom_key;
+pub use notices::{NoticeQuery, NoticeType, PebbleNotice};
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+/// The state of a service, as `GET /v1/services` reports it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ServiceStatus {
+    /// Running.
+    Active,
+    /// Not running.
+    Inactive,
+    /// Waiting to be restarted after exiting.
+    Backoff,
+    /// Failed and not being restarted.
+    Error,
+}
+
+/// A service and its state.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ServiceInfo {
+    /// The service's name.
+    pub name: String,
+    /// Whether replan starts it.
+    pub startup: Startup,
+    /// Whether it is running.
+    pub current: ServiceStatus,
+}
+
+/// The operations a charm performs on a workload container's Pebble.
+///
+/// Every method but [`can_connect`](Pebble::can_connect) returns a [`PebbleError`] on
+/// failure. The HTTP client ([`PebbleClient`](crate::juju::PebbleClient)) gives each call
+/// one overall deadline; see its documentation.
+pub trait Pebble {
+    /// Whether Pebble answers (`GET /v1/system-info`).
+    fn can_connect(&mut self) -> bool;
+
+    /// Adds a layer (`POST /v1/layers`); with `combine`, merges into an existing layer of
+    /// the same label.
+    fn add_layer(&mut self, label: &str, layer: &Layer, combine: bool) -> Result<(), PebbleError>;
+
+    /// The combined plan of every layer (`GET /v1/plan`).
+    fn plan(&mut self) -> Result<Layer, PebbleError>;
+
+    /// The named services' state, or every service's when `names` is empty
+    /// (`GET /v1/services`).
+    fn services(&mut self, names: &[&str]) -> Result<Vec<ServiceInfo>, PebbleError>;
+
+    /// Starts enabled services and restarts those whose definition changed
+    /// (`POST /v1/services` with `replan`), waiting for the change to finish.
+    fn replan(&mut self) -> Result<(), PebbleError>;
+
+    /// Starts services, waiting for the change to finish.
+    fn start(&mut self, names: &[&str]) -> Result<(), PebbleError>;
+
+    /// Stops services, waiting for the change to finish.
+    fn stop(&mut self, names: &[&str]) -> Result<(), PebbleError>;
+
+    /// Restarts services, waiting for the change to finish.
+    fn restart(&mut self, names: &[&str]) -> Result<(), PebbleError>;
+
+    /// Writes a file (`POST /v1/files`) with [`PushOptions::default`]: parent directories
+    /// created, mode `0644`, no owner set.
+    fn push(&mut self, path: &str, content: &[u8]) -> Result<(), PebbleError> {
+        self.push_with(path, content, &PushOptions::default())
+    }
+
+    /// Writes a file (`POST /v1/files`) with a mode, an owner, and whether missing
+    /// parents are created. A path Pebble refuses (relative, a directory, a missing parent
+    /// without `make_dirs`, a user that does not exist, a mode over `0o777`) is a
+    /// [`PebbleError::Path`] naming the path, with Pebble's kind and reason.
+    fn push_with(
+        &mut self,
+        path: &str,
+        content: &[u8],
+        options: &PushOptions,
+    ) -> Result<(), PebbleError>;
+
+    /// Reads a file (`GET /v1/files`). A missing file is a
+    /// [`PebbleError::Path`] of kind [`ErrorKind::NotFound`]
+    /// ([`is_not_found`](PebbleError::is_not_found)).
+    fn pull(&mut self, path: &str) -> Result<Vec<u8>, PebbleError>;
+
+    /// Lists a directory's entries, or a file (or with `itself` a directory) itself
+    /// (`GET /v1/files?action=list`). A missing path is a [`PebbleError::Api`] of status
+    /// 404 and kind [`ErrorKind::NotFound`]; a relative one an `Api` error of status 400.
+    fn list_files(
+        &mut self,
+        path: &str,
+        options: &ListFilesOptions,
+    ) -> Result<Vec<FileInfo>, PebbleError>;
+
+    /// Whether `path` exists (a file, directory, or anything else): a listing of the path
+    /// itself, with not-found answered `false` and any other error returned.
+    fn exists(&mut self, path: &str) -> Result<bool, PebbleError> {
+        let itself = ListFilesOptions {
+            pattern: None,
+            itself: true,
+        };
+        match self.list_files(path, &itself) {
+            Ok(_) => Ok(true),
+            Err(e) if e.is_not_found() => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Creates a directory (`POST /v1/files`, `make-dirs`). Without `make_parents`, a
+    /// missing parent is a [`PebbleError::Path`] of kind `not-found` and an existing
+    /// path one of kind `generic-file-error`.
+    fn make_dir(&mut self, path: &str, options: &MakeDirOptions) -> Result<(), PebbleError>;
+
+    /// Removes a file or directory (`POST /v1/files`, `remove`); with `recursive`, a
+    /// directory and everything in it, and a missing path is no error. Without it, a
+    /// missing path is a [`PebbleError::Path`] of kind `not-found` and a directory that
+    /// is not empty one of kind `generic-file-error`.
+    fn remove_path(&mut self, path: &str, recursive: bool) -> Result<(), PebbleError>;
+
+    /// Every health check's state (`GET /v1/checks`).
+    fn checks(&mut self) -> Result<Vec<CheckInfo>, PebbleError>;
+
+    /// Starts checks that are not running (`POST /v1/checks`, Pebble 1.18+); returns the
+    /// names of those it started, sorted. A name not in the plan is a
+    /// [`PebbleError::Api`] of status 400, and nothing is started.
+    fn start_checks(&mut self, names: &[&str]) -> Result<Vec<String>, PebbleError>;
+
+    /// Stops running checks (`POST /v1/checks`, Pebble 1.18+); their status becomes
+    /// [`CheckStatus::Inactive`]. Returns the names of those it stopped, sorted.
+    fn stop_checks(&mut self, names: &[&str]) -> Result<Vec<String>, PebbleError>;
+
+    /// The notices the query selects (`GET /v1/notices`), oldest first.
+    fn notices(&mut self, query: &NoticeQuery) -> Result<Vec<PebbleNotice>, PebbleError>;
+
+    /// Records a custom notice (`POST /v1/notices`) with `key` (like
+    /// `example.com/db-ready`) and `data`; returns its id. Recording the same key again
+    /// is another occurrence of the same notice (same id). A key not in that form is a
+    /// [`PebbleError::Api`] of status 400.
+    fn notify(&mut self, key: &str, data: &BTreeMap<String, String>)
+    -> Result<String, PebbleError>;
+}
