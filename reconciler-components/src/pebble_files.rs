@@ -13,8 +13,9 @@
 //! 2. renders every template; one that fails makes the component Blocked with the file, the
 //!    template and the line (`cannot render /etc/app.conf: template app.conf.j2 line 3:
 //!    undefined value`), and no file is pushed;
-//! 3. pulls each file and pushes only those whose content differs; a push Pebble refuses
-//!    makes the component Blocked with the path and Pebble's reason;
+//! 3. pulls each file and pushes only those whose content differs, or whose mode or owner
+//!    differs from what the [`File`] sets; a push Pebble refuses makes the component
+//!    Blocked with the path and Pebble's reason;
 //! 4. restarts the running services a changed file names in [`File::used_by`] (services
 //!    not in the container's plan, or not running, are left alone).
 //!
@@ -64,7 +65,7 @@
 use std::collections::BTreeSet;
 use std::fmt;
 
-use reconciler_core::pebble::{Pebble, PebbleError, ServiceStatus};
+use reconciler_core::pebble::{ListFilesOptions, Pebble, PebbleError, PushOptions, ServiceStatus};
 use reconciler_core::{Component, ComponentError, Context, Observe, Status};
 use serde::Serialize;
 
@@ -189,6 +190,39 @@ impl File {
     }
 }
 
+impl File {
+    /// Whether the mode and owner this file asks for (those it sets) are the ones the
+    /// container has. Asks Pebble only when the file sets any.
+    fn meta_matches(&self, pebble: &mut dyn Pebble) -> Result<bool, ComponentError> {
+        if self.permissions.is_none()
+            && self.user.is_none()
+            && self.user_id.is_none()
+            && self.group.is_none()
+            && self.group_id.is_none()
+        {
+            return Ok(true);
+        }
+        let itself = ListFilesOptions {
+            pattern: None,
+            itself: true,
+        };
+        let info = match pebble.list_files(&self.path, &itself) {
+            Ok(mut infos) if infos.len() == 1 => infos.remove(0),
+            Ok(_) => return Ok(false),
+            Err(e) if e.is_unavailable() => return Err(e.into()),
+            Err(_) => return Ok(false),
+        };
+        let same =
+            |wanted: &Option<String>, has: &Option<String>| wanted.is_none() || wanted == has;
+        let same_id = |wanted: Option<u32>, has: Option<u32>| wanted.is_none() || wanted == has;
+        Ok(self.permissions.is_none_or(|mode| mode == info.permissions)
+            && same(&self.user, &info.user)
+            && same_id(self.user_id, info.user_id)
+            && same(&self.group, &info.group)
+            && same_id(self.group_id, info.group_id))
+    }
+}
+
 impl fmt::Debug for File {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("File")
@@ -236,7 +270,8 @@ pub(crate) fn render_all(files: Vec<File>) -> Result<Vec<Rendered>, ComponentErr
 }
 
 /// The indices of the files whose content in the container differs from `rendered`
-/// (missing or unreadable files included).
+/// (missing or unreadable files included), or whose mode or owner differs from what the
+/// file sets.
 pub(crate) fn changed(
     pebble: &mut dyn Pebble,
     rendered: &[Rendered],
@@ -244,7 +279,11 @@ pub(crate) fn changed(
     let mut changed = Vec::new();
     for (index, file) in rendered.iter().enumerate() {
         match pebble.pull(&file.file.path) {
-            Ok(current) if current == file.content => {}
+            Ok(current) if current == file.content => {
+                if !file.file.meta_matches(pebble)? {
+                    changed.push(index);
+                }
+            }
             Ok(_) => changed.push(index),
             Err(e) if e.is_unavailable() => return Err(e.into()),
             // Missing, or unreadable: push it, and let the push say what is wrong.
@@ -262,8 +301,16 @@ pub(crate) fn push(
 ) -> Result<(), ComponentError> {
     for &index in indices {
         let Rendered { file, content } = &rendered[index];
+        let options = PushOptions {
+            permissions: file.permissions,
+            user: file.user.clone(),
+            user_id: file.user_id,
+            group: file.group.clone(),
+            group_id: file.group_id,
+            ..PushOptions::default()
+        };
         pebble
-            .push(&file.path, content)
+            .push_with(&file.path, content, &options)
             .map_err(|e| push_error(&file.path, e))?;
     }
     Ok(())

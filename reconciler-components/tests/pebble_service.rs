@@ -8,7 +8,8 @@ use reconciler_components::pebble_files::File;
 use reconciler_components::pebble_service::{PebbleServiceComponent, PebbleWorkload};
 use reconciler_components::template::Template;
 use reconciler_core::pebble::{
-    CheckInfo, ErrorKind, Layer, Pebble, PebbleError, Service, ServiceInfo, ServiceStatus, Startup,
+    CheckInfo, ErrorKind, FileInfo, Layer, ListFilesOptions, MakeDirOptions, NoticeQuery, Pebble,
+    PebbleError, PebbleNotice, PushOptions, Service, ServiceInfo, ServiceStatus, Startup,
 };
 use reconciler_core::prelude::*;
 use reconciler_core::testing::{Container, Harness, Output, State};
@@ -362,7 +363,12 @@ impl Pebble for WebFails {
         }
         self.0.restart(names)
     }
-    fn push(&mut self, path: &str, content: &[u8]) -> Result<(), PebbleError> {
+    fn push_with(
+        &mut self,
+        path: &str,
+        content: &[u8],
+        options: &PushOptions,
+    ) -> Result<(), PebbleError> {
         if path.starts_with("/readonly") {
             return Err(PebbleError::Path {
                 container: "app".into(),
@@ -372,10 +378,39 @@ impl Pebble for WebFails {
                 message: format!("open {path}: permission denied"),
             });
         }
-        self.0.push(path, content)
+        self.0.push_with(path, content, options)
     }
     fn pull(&mut self, path: &str) -> Result<Vec<u8>, PebbleError> {
         self.0.pull(path)
+    }
+    fn list_files(
+        &mut self,
+        path: &str,
+        options: &ListFilesOptions,
+    ) -> Result<Vec<FileInfo>, PebbleError> {
+        self.0.list_files(path, options)
+    }
+    fn make_dir(&mut self, path: &str, options: &MakeDirOptions) -> Result<(), PebbleError> {
+        self.0.make_dir(path, options)
+    }
+    fn remove_path(&mut self, path: &str, recursive: bool) -> Result<(), PebbleError> {
+        self.0.remove_path(path, recursive)
+    }
+    fn start_checks(&mut self, names: &[&str]) -> Result<Vec<String>, PebbleError> {
+        self.0.start_checks(names)
+    }
+    fn stop_checks(&mut self, names: &[&str]) -> Result<Vec<String>, PebbleError> {
+        self.0.stop_checks(names)
+    }
+    fn notices(&mut self, query: &NoticeQuery) -> Result<Vec<PebbleNotice>, PebbleError> {
+        self.0.notices(query)
+    }
+    fn notify(
+        &mut self,
+        key: &str,
+        data: &std::collections::BTreeMap<String, String>,
+    ) -> Result<String, PebbleError> {
+        self.0.notify(key, data)
     }
     fn checks(&mut self) -> Result<Vec<CheckInfo>, PebbleError> {
         self.0.checks()

@@ -7,7 +7,12 @@
 
 #![allow(dead_code)]
 
-use reconciler_core::pebble::{CheckInfo, Layer, Pebble, PebbleError, ServiceInfo};
+use std::collections::BTreeMap;
+
+use reconciler_core::pebble::{
+    CheckInfo, FileInfo, Layer, ListFilesOptions, MakeDirOptions, NoticeQuery, Pebble, PebbleError,
+    PebbleNotice, PushOptions, ServiceInfo,
+};
 use reconciler_core::testing::{MemoryBackend, State};
 use reconciler_core::{
     Backend, BackendError, Config, ConfigValue, Databag, JsonMap, LogLevel, Member, Port,
@@ -78,16 +83,55 @@ impl<P: Pebble> Pebble for Recorder<P> {
         self.calls.push(format!("restart {}", names.join(",")));
         self.inner.restart(names)
     }
-    fn push(&mut self, path: &str, content: &[u8]) -> Result<(), PebbleError> {
+    fn push_with(
+        &mut self,
+        path: &str,
+        content: &[u8],
+        options: &PushOptions,
+    ) -> Result<(), PebbleError> {
         self.calls.push(format!("push {path}"));
-        self.inner.push(path, content)
+        self.inner.push_with(path, content, options)
     }
     fn pull(&mut self, path: &str) -> Result<Vec<u8>, PebbleError> {
         self.calls.push(format!("pull {path}"));
         self.inner.pull(path)
     }
+    fn list_files(
+        &mut self,
+        path: &str,
+        options: &ListFilesOptions,
+    ) -> Result<Vec<FileInfo>, PebbleError> {
+        self.inner.list_files(path, options)
+    }
+    fn make_dir(&mut self, path: &str, options: &MakeDirOptions) -> Result<(), PebbleError> {
+        self.calls.push(format!("make_dir {path}"));
+        self.inner.make_dir(path, options)
+    }
+    fn remove_path(&mut self, path: &str, recursive: bool) -> Result<(), PebbleError> {
+        self.calls.push(format!("remove_path {path}"));
+        self.inner.remove_path(path, recursive)
+    }
     fn checks(&mut self) -> Result<Vec<CheckInfo>, PebbleError> {
         self.inner.checks()
+    }
+    fn start_checks(&mut self, names: &[&str]) -> Result<Vec<String>, PebbleError> {
+        self.calls.push(format!("start_checks {}", names.join(",")));
+        self.inner.start_checks(names)
+    }
+    fn stop_checks(&mut self, names: &[&str]) -> Result<Vec<String>, PebbleError> {
+        self.calls.push(format!("stop_checks {}", names.join(",")));
+        self.inner.stop_checks(names)
+    }
+    fn notices(&mut self, query: &NoticeQuery) -> Result<Vec<PebbleNotice>, PebbleError> {
+        self.inner.notices(query)
+    }
+    fn notify(
+        &mut self,
+        key: &str,
+        data: &BTreeMap<String, String>,
+    ) -> Result<String, PebbleError> {
+        self.calls.push(format!("notify {key}"));
+        self.inner.notify(key, data)
     }
 }
 
