@@ -6,8 +6,9 @@
 //! 1. Waits for Pebble: Waiting `waiting for Pebble in container <name>` until Pebble
 //!    answers.
 //! 2. Asks the workload for its layer and files ([`PebbleWorkload::layer`],
-//!    [`PebbleWorkload::files`]), renders every file's template, and pushes the files whose
-//!    content differs from the container's, before touching the plan, so a service never
+//!    [`PebbleWorkload::files`]), renders every file's template, and pushes (with their mode and
+//!    owner) the files whose content, or the mode or owner they set, differs from the
+//!    container's, before touching the plan, so a service never
 //!    starts with an old config file. A template that fails to render makes the component
 //!    Blocked with the file, the template and the line, and nothing is pushed or
 //!    replanned. A push Pebble refuses makes it Blocked with the path and Pebble's reason.

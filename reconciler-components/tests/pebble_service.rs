@@ -663,3 +663,56 @@ fn the_workload_reads_typed_dependencies() {
         Some(ServiceStatus::Active)
     );
 }
+
+#[test]
+fn the_in_memory_change_log_shows_one_replan_then_only_the_restart_of_the_changed_files_service() {
+    let h = harness();
+    let first = h
+        .run::<Demo>(Event::ConfigChanged, with_app(Container::new("app")))
+        .unwrap();
+    let log = |out: &Output| -> Vec<String> {
+        app_container(out)
+            .changes()
+            .iter()
+            .map(|c| c.kind.clone())
+            .collect()
+    };
+    assert_eq!(log(&first), ["replan"]);
+    let second = h
+        .run::<Demo>(Event::ConfigChanged, first.state.clone())
+        .unwrap();
+    assert_eq!(
+        log(&second),
+        ["replan"],
+        "an unchanged layer is not replanned"
+    );
+    let third = h
+        .run::<Demo>(
+            Event::ConfigChanged,
+            second.state.with_config("greeting", "hi"),
+        )
+        .unwrap();
+    assert_eq!(log(&third), ["replan", "restart"]);
+    let app = app_container(&third);
+    assert_eq!((app.start_count("web"), app.start_count("worker")), (2, 1));
+}
+
+#[test]
+fn a_changed_mode_alone_pushes_the_file_again() {
+    let (first, _) = run_on(State::default(), Container::new("app"));
+    let mut container = first.pebble.inner;
+    container
+        .file_meta
+        .get_mut("/etc/web.conf")
+        .expect("pushed with a mode")
+        .permissions = 0o644;
+    let (second, _) = run_on(State::default(), container);
+    assert_eq!(
+        second.pebble.changes(),
+        ["push /etc/web.conf", "add_layer app", "restart web"]
+    );
+    assert_eq!(
+        second.pebble.inner.file_meta["/etc/web.conf"].permissions,
+        0o640
+    );
+}

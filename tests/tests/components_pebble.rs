@@ -30,6 +30,15 @@ struct App {
     dir: PathBuf,
 }
 
+/// The current user's uid and gid (the owner of a directory it just created): the tests
+/// are not root, so that is the owner Pebble can give.
+fn me() -> (u32, u32) {
+    use std::os::unix::fs::MetadataExt as _;
+    let probe = tempfile::tempdir().unwrap();
+    let mine = std::fs::metadata(probe.path()).unwrap();
+    (mine.uid(), mine.gid())
+}
+
 impl App {
     fn web_conf(&self) -> String {
         self.dir.join("etc/web.conf").display().to_string()
@@ -68,6 +77,11 @@ impl PebbleWorkload for App {
 
     fn files(&mut self, ctx: &mut Context<'_>, (): ()) -> Result<Vec<File>, ComponentError> {
         let greeting = option(ctx, "greeting")?;
+        let mode = ctx
+            .config_value("web-mode")?
+            .and_then(|v| v.as_int())
+            .map_or(0o640, |m| m as u32);
+        let (uid, gid) = me();
         let template = Template::new("web.conf.j2", "greeting = {{ greeting }}\n");
         Ok(vec![
             File::template(
@@ -75,7 +89,9 @@ impl PebbleWorkload for App {
                 template,
                 serde_json::json!({"greeting": greeting}),
             )
-            .permissions(0o640)
+            .permissions(mode)
+            .user_id(uid)
+            .group_id(gid)
             .used_by(["web"]),
             File::new(self.worker_conf(), "threads = 2\n")
                 .permissions(0o600)
@@ -182,6 +198,36 @@ fn the_files_land_on_disk_and_an_unchanged_layer_is_not_replanned() {
     assert_eq!(report.unit_status, Status::active());
     assert_eq!(second.pebble.changes(), ["add_layer app"]);
     assert_eq!(pebble_changes(&daemon), changes);
+}
+
+#[test]
+fn files_get_their_mode_and_owner_on_disk_and_a_changed_mode_alone_is_pushed_again() {
+    use std::os::unix::fs::MetadataExt as _;
+    let (dir, daemon) = real_pebble();
+    let client = PebbleClient::new("app", daemon.socket());
+    let (first, report) = run(dir.path(), config("hello", "sleep 300"), client);
+    assert_eq!(report.unit_status, Status::active(), "{report:?}");
+    let (uid, gid) = me();
+    let web = std::fs::metadata(dir.path().join("etc/web.conf")).unwrap();
+    assert_eq!(web.mode() & 0o7777, 0o640);
+    assert_eq!((web.uid(), web.gid()), (uid, gid));
+    let worker = std::fs::metadata(dir.path().join("etc/worker.conf")).unwrap();
+    assert_eq!(worker.mode() & 0o7777, 0o600);
+
+    // Only the mode changes: the file is pushed again with it, and its service restarted.
+    let state = config("hello", "sleep 300").with_config("web-mode", 0o600);
+    let (second, report) = run(dir.path(), state, first.pebble.inner);
+    assert_eq!(report.unit_status, Status::active(), "{report:?}");
+    assert_eq!(
+        second.pebble.changes(),
+        [
+            "push ".to_owned() + &dir.path().join("etc/web.conf").display().to_string(),
+            "add_layer app".into(),
+            "restart web".into()
+        ]
+    );
+    let web = std::fs::metadata(dir.path().join("etc/web.conf")).unwrap();
+    assert_eq!(web.mode() & 0o7777, 0o600);
 }
 
 #[test]
