@@ -3,3 +3,7 @@
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
+
+pub mod pebble_files;
+pub mod pebble_service;
+pub mod template;
