@@ -8,8 +8,9 @@ use reconciler_components::pebble_files::File;
 use reconciler_components::pebble_service::{PebbleServiceComponent, PebbleWorkload};
 use reconciler_components::template::Template;
 use reconciler_core::pebble::{
-    CheckInfo, ErrorKind, FileInfo, Layer, ListFilesOptions, MakeDirOptions, NoticeQuery, Pebble,
-    PebbleError, PebbleNotice, PushOptions, Service, ServiceInfo, ServiceStatus, Startup,
+    CheckInfo, ErrorKind, ExecOutput, ExecRequest, FileInfo, Layer, ListFilesOptions,
+    MakeDirOptions, NoticeQuery, Pebble, PebbleError, PebbleNotice, PushOptions, Service,
+    ServiceInfo, ServiceStatus, Startup,
 };
 use reconciler_core::prelude::*;
 use reconciler_core::testing::{Container, Harness, Output, State};
@@ -411,6 +412,9 @@ impl Pebble for WebFails {
         data: &std::collections::BTreeMap<String, String>,
     ) -> Result<String, PebbleError> {
         self.0.notify(key, data)
+    }
+    fn exec(&mut self, request: &ExecRequest) -> Result<ExecOutput, PebbleError> {
+        self.0.exec(request)
     }
     fn checks(&mut self) -> Result<Vec<CheckInfo>, PebbleError> {
         self.0.checks()

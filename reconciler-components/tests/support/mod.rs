@@ -10,8 +10,8 @@
 use std::collections::BTreeMap;
 
 use reconciler_core::pebble::{
-    CheckInfo, FileInfo, Layer, ListFilesOptions, MakeDirOptions, NoticeQuery, Pebble, PebbleError,
-    PebbleNotice, PushOptions, ServiceInfo,
+    CheckInfo, ExecOutput, ExecRequest, FileInfo, Layer, ListFilesOptions, MakeDirOptions,
+    NoticeQuery, Pebble, PebbleError, PebbleNotice, PushOptions, ServiceInfo,
 };
 use reconciler_core::testing::{MemoryBackend, State};
 use reconciler_core::{
@@ -132,6 +132,10 @@ impl<P: Pebble> Pebble for Recorder<P> {
     ) -> Result<String, PebbleError> {
         self.calls.push(format!("notify {key}"));
         self.inner.notify(key, data)
+    }
+    fn exec(&mut self, request: &ExecRequest) -> Result<ExecOutput, PebbleError> {
+        self.calls.push(format!("exec {request}"));
+        self.inner.exec(request)
     }
 }
 
