@@ -5,3 +5,4 @@
 #![warn(missing_docs)]
 
 pub mod gates;
+pub mod relation_data;
