@@ -6,3 +6,4 @@
 
 pub mod gates;
 pub mod relation_data;
+pub mod sdi;

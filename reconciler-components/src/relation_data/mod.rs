@@ -129,6 +129,7 @@ use reconciler_core::{
 
 pub(crate) mod decode;
 
+pub(crate) use decode::quote_value as quote;
 use decode::{DecodeError, decode};
 
 /// Keys Juju writes into unit databags itself; a sender never deletes them.
