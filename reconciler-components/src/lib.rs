@@ -4,6 +4,9 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod gates;
 pub mod pebble_files;
 pub mod pebble_service;
+pub mod relation_data;
+pub mod sdi;
 pub mod template;

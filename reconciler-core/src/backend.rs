@@ -160,6 +160,14 @@ pub trait Backend {
     /// The model's name (`JUJU_MODEL_NAME`).
     fn model_name(&self) -> &str;
 
+    /// The charm's metadata (`charmcraft.yaml` or `metadata.yaml`), when the backend knows
+    /// it: the hook-tool backend always does, the in-memory one when given it (the harness
+    /// gives it). Built-in components read endpoint declarations from it, such as the
+    /// schema of a serialized-data-interface endpoint. The default is `None`.
+    fn metadata(&self) -> Option<&crate::metadata::Metadata> {
+        None
+    }
+
     /// Whether this unit is the application's leader (`is-leader`).
     fn is_leader(&mut self) -> Result<bool, BackendError>;
 

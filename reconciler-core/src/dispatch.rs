@@ -443,6 +443,10 @@ impl Backend for ActionWatch<'_> {
         self.inner.model_name()
     }
 
+    fn metadata(&self) -> Option<&crate::metadata::Metadata> {
+        self.inner.metadata()
+    }
+
     fn action_set(&mut self, results: &JsonMap) -> Result<(), BackendError> {
         let result = self.inner.action_set(results);
         self.watch(result)

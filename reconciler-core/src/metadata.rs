@@ -28,4 +28,7 @@
 //! # Ok::<(), reconciler_core::metadata::MetadataError>(())
 //! ```
 
-pub use reconciler_metadata::{ConfigOption, Endpoint, Metadata, MetadataError, OptionType, Role};
+pub use reconciler_metadata::{
+    ConfigOption, Endpoint, EndpointSchema, Metadata, MetadataError, OptionType, Role,
+    SchemaVersion,
+};

@@ -64,11 +64,112 @@ pub struct Metadata {
 
 /// A relation endpoint.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Endpoint {
     /// Which side: provides, requires or peers.
     pub role: Role,
     /// The interface name.
     pub interface: String,
+    /// The schema of the data exchanged, for endpoints that use the serialized-data-interface
+    /// convention of the Kubeflow charms (`schema:` in the metadata); `None` otherwise.
+    pub schema: Option<EndpointSchema>,
+    /// The schema versions this charm supports on the endpoint (`versions:`, e.g.
+    /// `[v1]`); non-empty exactly when [`schema`](Self::schema) is given.
+    pub versions: Vec<SchemaVersion>,
+}
+
+impl Endpoint {
+    /// An endpoint with a role and an interface and no schema.
+    pub fn new(role: Role, interface: impl Into<String>) -> Endpoint {
+        Endpoint {
+            role,
+            interface: interface.into(),
+            schema: None,
+            versions: Vec::new(),
+        }
+    }
+}
+
+/// Where an endpoint's serialized-data-interface schema is.
+///
+/// The schema document maps versions (`v1`) to roles (`provides`, `requires`) to the JSON
+/// schema of each side's data (optionally split into `app` and `unit`), written in YAML.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum EndpointSchema {
+    /// Written in the metadata. Checked to be a mapping whose keys are versions, holding
+    /// every version in `versions`; the JSON schemas themselves are checked by whoever
+    /// uses them.
+    Inline(serde_yaml_ng::Value),
+    /// A URL of the schema document. It cannot be fetched while a hook runs; the charm
+    /// supplies the document itself.
+    Url(String),
+}
+
+/// A serialized-data-interface schema version: an integer, written `1` or `v1`.
+///
+/// Versions compare by number; the spelling is kept so the charm writes them as declared.
+///
+/// ```
+/// use reconciler_metadata::SchemaVersion;
+///
+/// let v1: SchemaVersion = "v1".parse().unwrap();
+/// assert_eq!(v1.number, 1);
+/// assert_eq!(v1.to_string(), "v1");
+/// assert_eq!("2".parse::<SchemaVersion>().unwrap().to_string(), "2");
+/// assert!("one".parse::<SchemaVersion>().is_err());
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct SchemaVersion {
+    /// The version's number.
+    pub number: u64,
+    /// Whether it is written with a `v` (`v1`) rather than as a bare integer (`1`).
+    pub prefixed: bool,
+}
+
+impl SchemaVersion {
+    /// A version read from YAML: an integer, or a string `v<integer>`.
+    pub fn from_yaml(value: &serde_yaml_ng::Value) -> Option<SchemaVersion> {
+        match value {
+            serde_yaml_ng::Value::Number(n) => n.as_u64().map(|number| SchemaVersion {
+                number,
+                prefixed: false,
+            }),
+            serde_yaml_ng::Value::String(s) => s.parse().ok(),
+            _ => None,
+        }
+    }
+}
+
+impl std::str::FromStr for SchemaVersion {
+    type Err = String;
+
+    /// `v1` or `1`.
+    fn from_str(text: &str) -> Result<SchemaVersion, String> {
+        let (digits, prefixed) = match text.strip_prefix('v') {
+            Some(rest) => (rest, true),
+            None => (text, false),
+        };
+        if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(format!(
+                "{text:?} is not a version; write an integer or `v` and an integer, e.g. `v1`"
+            ));
+        }
+        let number = digits
+            .parse()
+            .map_err(|_| format!("{text:?} is too large for a version"))?;
+        Ok(SchemaVersion { number, prefixed })
+    }
+}
+
+impl std::fmt::Display for SchemaVersion {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.prefixed {
+            write!(f, "v{}", self.number)
+        } else {
+            write!(f, "{}", self.number)
+        }
+    }
 }
 
 /// The side of a relation an endpoint is on.
@@ -288,6 +389,8 @@ impl Metadata {
                     Endpoint {
                         role,
                         interface: endpoint.interface,
+                        schema: endpoint.schema,
+                        versions: endpoint.versions,
                     },
                 );
             }

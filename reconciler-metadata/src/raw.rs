@@ -9,7 +9,7 @@ use std::fmt;
 use serde::de::{self, IgnoredAny, MapAccess, Visitor};
 use serde::{Deserialize, Deserializer};
 
-use crate::{ConfigValue, OptionType};
+use crate::{ConfigValue, EndpointSchema, OptionType, SchemaVersion};
 
 /// `charmcraft.yaml` or `metadata.yaml`. Keys the runtime does not need are ignored.
 #[derive(Deserialize, Default)]
@@ -39,9 +39,12 @@ pub(crate) struct Sections(
     #[serde(deserialize_with = "null_as_empty")] pub(crate) BTreeMap<String, IgnoredAny>,
 );
 
-/// A relation endpoint: only its interface is read, and it must be there.
+/// A relation endpoint: its interface (required), and the serialized-data-interface keys
+/// `schema` and `versions` (optional, together).
 pub(crate) struct Endpoint {
     pub(crate) interface: String,
+    pub(crate) schema: Option<EndpointSchema>,
+    pub(crate) versions: Vec<SchemaVersion>,
 }
 
 impl<'de> Deserialize<'de> for Endpoint {
@@ -58,26 +61,124 @@ impl<'de> Deserialize<'de> for Endpoint {
 
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Endpoint, A::Error> {
                 let mut interface: Option<String> = None;
+                let mut schema: Option<serde_yaml_ng::Value> = None;
+                let mut versions: Option<serde_yaml_ng::Value> = None;
                 while let Some(key) = map.next_key::<String>()? {
-                    if key == "interface" {
-                        interface = Some(map.next_value()?);
-                    } else {
-                        map.next_value::<IgnoredAny>()?;
+                    match key.as_str() {
+                        "interface" => interface = Some(map.next_value()?),
+                        "schema" => schema = Some(map.next_value()?),
+                        "versions" => versions = Some(map.next_value()?),
+                        _ => {
+                            map.next_value::<IgnoredAny>()?;
+                        }
                     }
                 }
-                match interface {
-                    Some(interface) if !interface.trim().is_empty() => Ok(Endpoint { interface }),
-                    Some(_) => Err(de::Error::custom(
-                        "the endpoint's `interface` is empty; write the interface's name",
-                    )),
-                    None => Err(de::Error::custom(
-                        "the endpoint has no `interface`; every relation endpoint names one, e.g. `interface: http`",
-                    )),
-                }
+                let interface = match interface {
+                    Some(interface) if !interface.trim().is_empty() => interface,
+                    Some(_) => {
+                        return Err(de::Error::custom(
+                            "the endpoint's `interface` is empty; write the interface's name",
+                        ));
+                    }
+                    None => {
+                        return Err(de::Error::custom(
+                            "the endpoint has no `interface`; every relation endpoint names one, e.g. `interface: http`",
+                        ));
+                    }
+                };
+                let (schema, versions) = sdi_keys(schema, versions).map_err(de::Error::custom)?;
+                Ok(Endpoint {
+                    interface,
+                    schema,
+                    versions,
+                })
             }
         }
         deserializer.deserialize_map(Fields)
     }
+}
+
+/// Checks an endpoint's `schema` and `versions` (the serialized-data-interface keys):
+/// both or neither; `versions` a non-empty list of versions; `schema` a URL or a mapping
+/// of versions to per-role schemas that has every listed version.
+fn sdi_keys(
+    schema: Option<serde_yaml_ng::Value>,
+    versions: Option<serde_yaml_ng::Value>,
+) -> Result<(Option<EndpointSchema>, Vec<SchemaVersion>), String> {
+    use serde_yaml_ng::Value;
+    let (schema, versions) = match (schema, versions) {
+        (None, None) => return Ok((None, Vec::new())),
+        (Some(_), None) => {
+            return Err(
+                "the endpoint has a `schema` but no `versions`; list the schema versions this charm supports, e.g. `versions: [v1]`"
+                    .to_owned(),
+            );
+        }
+        (None, Some(_)) => {
+            return Err(
+                "the endpoint has `versions` but no `schema`; give the schema (a URL or a mapping of versions to schemas)"
+                    .to_owned(),
+            );
+        }
+        (Some(schema), Some(versions)) => (schema, versions),
+    };
+    let Value::Sequence(list) = versions else {
+        return Err(format!(
+            "`versions` must be a list of versions such as `[v1, v2]`, not {}",
+            describe_yaml(&versions)
+        ));
+    };
+    if list.is_empty() {
+        return Err("`versions` is empty; list at least one version, e.g. `[v1]`".to_owned());
+    }
+    let versions = list
+        .iter()
+        .map(|v| {
+            SchemaVersion::from_yaml(v).ok_or_else(|| {
+                format!(
+                    "`versions`: {} is not a version; write an integer or `v` and an integer, e.g. `v1`",
+                    describe_yaml(v)
+                )
+            })
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let schema = match schema {
+        Value::String(url) if !url.trim().is_empty() => EndpointSchema::Url(url),
+        Value::Mapping(mapping) => {
+            for (key, value) in &mapping {
+                let version = SchemaVersion::from_yaml(key).ok_or_else(|| {
+                    format!(
+                        "`schema`: the key {} is not a version; write an integer or `v` and an integer, e.g. `v1`",
+                        describe_yaml(key)
+                    )
+                })?;
+                if !value.is_mapping() {
+                    return Err(format!(
+                        "`schema`: version {version} must be a mapping of roles (`provides`, `requires`) to JSON schemas, not {}",
+                        describe_yaml(value)
+                    ));
+                }
+            }
+            for version in &versions {
+                let found = mapping.keys().any(|key| {
+                    SchemaVersion::from_yaml(key).is_some_and(|k| k.number == version.number)
+                });
+                if !found {
+                    return Err(format!(
+                        "`schema` has no version {version}, which `versions` lists"
+                    ));
+                }
+            }
+            EndpointSchema::Inline(Value::Mapping(mapping))
+        }
+        other => {
+            return Err(format!(
+                "`schema` must be a URL or a mapping of versions to schemas, not {}",
+                describe_yaml(&other)
+            ));
+        }
+    };
+    Ok((Some(schema), versions))
 }
 
 /// The `config` section of charmcraft.yaml, or the whole `config.yaml`.

@@ -264,3 +264,110 @@ fn option_types_accept_their_values() {
     assert!(OptionType::Secret.accepts(&ConfigValue::from("secret:abc")));
     assert!(!OptionType::Boolean.accepts(&ConfigValue::from("true")));
 }
+
+const SDI: &str = r#"
+name: istio-pilot
+provides:
+  ingress:
+    interface: ingress
+    schema:
+      v1:
+        requires:
+          type: object
+          properties:
+            service: {type: string}
+            port: {type: integer}
+          required: [service, port]
+    versions: [v1]
+  gateway:
+    interface: gateway
+    schema: https://example.invalid/gateway.yaml
+    versions: [1, v2]
+requires:
+  plain:
+    interface: http
+"#;
+
+#[test]
+fn keeps_sdi_schemas_and_versions() {
+    let m = Metadata::parse(SDI, Path::new("metadata.yaml")).unwrap();
+    let ingress = &m.endpoints["ingress"];
+    assert_eq!(
+        ingress.versions,
+        [SchemaVersion {
+            number: 1,
+            prefixed: true
+        }]
+    );
+    let Some(EndpointSchema::Inline(schema)) = &ingress.schema else {
+        panic!("an inline schema: {ingress:?}");
+    };
+    assert!(schema["v1"]["requires"]["properties"]["port"].is_mapping());
+    let gateway = &m.endpoints["gateway"];
+    assert_eq!(
+        gateway.schema,
+        Some(EndpointSchema::Url(
+            "https://example.invalid/gateway.yaml".into()
+        ))
+    );
+    let versions: Vec<String> = gateway.versions.iter().map(|v| v.to_string()).collect();
+    assert_eq!(versions, ["1", "v2"]);
+    assert_eq!(m.endpoints["plain"], Endpoint::new(Role::Requires, "http"));
+}
+
+/// The error message of `yaml`, which must be refused.
+fn refused(yaml: &str) -> String {
+    Metadata::parse(yaml, Path::new("metadata.yaml"))
+        .unwrap_err()
+        .to_string()
+}
+
+#[test]
+fn sdi_keys_are_checked_with_the_endpoint_and_line() {
+    let cases = [
+        (
+            "provides:\n  ingress:\n    interface: ingress\n    schema: https://x\n",
+            "the endpoint has a `schema` but no `versions`",
+        ),
+        (
+            "provides:\n  ingress:\n    interface: ingress\n    versions: [v1]\n",
+            "the endpoint has `versions` but no `schema`",
+        ),
+        (
+            "provides:\n  ingress:\n    interface: ingress\n    schema: https://x\n    versions: []\n",
+            "`versions` is empty",
+        ),
+        (
+            "provides:\n  ingress:\n    interface: ingress\n    schema: https://x\n    versions: v1\n",
+            "`versions` must be a list of versions such as `[v1, v2]`, not v1",
+        ),
+        (
+            "provides:\n  ingress:\n    interface: ingress\n    schema: https://x\n    versions: [one]\n",
+            "`versions`: one is not a version",
+        ),
+        (
+            "provides:\n  ingress:\n    interface: ingress\n    schema: {v1: {}}\n    versions: [v1, v2]\n",
+            "`schema` has no version v2, which `versions` lists",
+        ),
+        (
+            "provides:\n  ingress:\n    interface: ingress\n    schema: {latest: {}}\n    versions: [v1]\n",
+            "`schema`: the key latest is not a version",
+        ),
+        (
+            "provides:\n  ingress:\n    interface: ingress\n    schema: {v1: 3}\n    versions: [v1]\n",
+            "`schema`: version v1 must be a mapping of roles",
+        ),
+        (
+            "provides:\n  ingress:\n    interface: ingress\n    schema: [a]\n    versions: [v1]\n",
+            "`schema` must be a URL or a mapping of versions to schemas",
+        ),
+    ];
+    for (yaml, expected) in cases {
+        let message = refused(yaml);
+        assert!(
+            message.starts_with("metadata.yaml: provides.ingress: ") && message.contains(expected),
+            "{yaml:?}: {message}"
+        );
+        assert!(message.contains("line 3"), "{message}");
+    }
+}

@@ -164,6 +164,10 @@ impl Backend for HookToolBackend {
         &self.model_name
     }
 
+    fn metadata(&self) -> Option<&Metadata> {
+        Some(&self.metadata)
+    }
+
     fn is_leader(&mut self) -> Result<bool, BackendError> {
         if let Some((leader, at)) = self.leader {
             // As ops does: an answer is trusted for the lease period, after which a long

@@ -151,6 +151,10 @@ impl Backend for MemoryBackend {
         &self.state.model_name
     }
 
+    fn metadata(&self) -> Option<&Metadata> {
+        self.metadata.as_ref()
+    }
+
     fn is_leader(&mut self) -> Result<bool, BackendError> {
         Ok(self.state.leader)
     }
