@@ -78,6 +78,21 @@ pub mod __private {
         Ambiguous, AmbiguousRead, AtAmbiguous, Both, Unambiguous, Unique, Verdict, verdict,
     };
 
+    /// A component's own `observes()` followed by the names declared on its field, each
+    /// once: a built-in component that observes its own endpoint and a field that repeats
+    /// the name (to have it checked at build time) observe it once.
+    pub fn observes_with<const N: usize>(
+        mut own: Vec<Observe>,
+        declared: [Observe; N],
+    ) -> Vec<Observe> {
+        for observe in declared {
+            if !own.contains(&observe) {
+                own.push(observe);
+            }
+        }
+        own
+    }
+
     /// Runs the configure phases of one component with its dependencies.
     pub fn configure<C, D, P, I>(
         component: &mut C,

@@ -227,6 +227,8 @@ fn component_call(component: &Component, method: &str, arguments: TokenStream) -
 
 /// The component's own `observes()`, plus the names of its `relations`, `containers` and
 /// `storage` (checked against the metadata), so that static wiring shows in the expansion.
+/// A name the component already observes itself (a built-in told its endpoint) is not
+/// repeated.
 fn observes_call(component: &Component) -> TokenStream {
     let member = &component.member;
     let own = component_call(component, "observes", quote!(&self.#member));
@@ -250,11 +252,9 @@ fn observes_call(component: &Component) -> TokenStream {
     if declared.is_empty() {
         return own;
     }
-    quote! {{
-        let mut observes = #own;
-        observes.extend([#(#declared),*]);
-        observes
-    }}
+    quote! {
+        ::reconciler_core::__private::observes_with(#own, [#(#declared),*])
+    }
 }
 
 /// `const _: &[u8] = include_bytes!(...)` of the metadata file: the names were checked

@@ -1,15 +1,22 @@
-//! `my-charm`: the example charm of `docs/execution-order.md`, written with `reconciler-core`.
+//! `my-charm`: the example charm of `docs/execution-order.md`, written with `reconciler-core`
+//! and the built-in components of `reconciler-components`.
 //!
 //! It has four parts, declared as components with their dependencies:
 //!
-//! - [`PebbleWorkload`] (`workload`): pushes a Pebble layer with the `workload` service into
-//!   the `workload` container and replans. Active when the service runs; Waiting while
-//!   Pebble does not answer.
-//! - [`Relation1`] (`relation_1`, depends on `workload`): reads the workload's port through
-//!   its typed dependency and publishes the workload's address on `relation-1` (unit data on
-//!   every unit, the application URL on the leader). Blocked while `relation-1` is missing.
-//! - [`Relation2`] (`relation_2`): reads the namespace each application related on
-//!   `relation-2` asks for. Waiting "waiting for relation-2" while there is none.
+//! - `workload`: a [`PebbleServiceComponent`] running [`Workload`]: the `workload` service in
+//!   the `workload` container, with its configuration file rendered from
+//!   `templates/workload.conf.j2` and pushed before the layer. Active when the service runs;
+//!   Waiting while Pebble does not answer; Blocked on bad config (read with
+//!   `Context::config_as` into [`WorkloadConfig`]). A changed `greeting` changes only the
+//!   file, so it restarts the service without a replan.
+//! - `relation_1` (depends on `workload`): a [`RelationDataSender`] of [`PublishAddress`]:
+//!   every unit writes its [`Address`] (reading the workload's port through the typed
+//!   dependency) into its unit databag on `relation-1`. Blocked while `relation-1` is
+//!   missing.
+//! - `relation_2`: a [`RelationDataRequirer`] of [`NamespaceRequest`]: reads the namespace
+//!   each application related on `relation-2` asks for. Blocked while there is none,
+//!   Waiting while one has not sent its namespace, Blocked naming the field and value when
+//!   one sent something invalid.
 //! - [`KubernetesResources`] (`kubernetes_resources`, depends on `relation_2`): computes the
 //!   Kubernetes resources to create for every related application, from `relation_2`'s data
 //!   read through its typed dependency, and records them in the charm's state
@@ -20,6 +27,9 @@
 //! Because `relation_2` and `kubernetes_resources` do not depend on `workload`, a workload
 //! whose Pebble is not up yet does not hold them back: they are still configured, and only
 //! `relation_1` waits.
+//!
+//! Relation data follows the Python `ops` library's convention: one databag key per field,
+//! its value JSON (`port = "8080"`, `namespace = "\"team-a\""`).
 //!
 //! # Actions
 //!
@@ -34,13 +44,19 @@
 
 #![warn(missing_docs)]
 
-use reconciler_core::pebble::{Layer, Service, ServiceStatus, Startup};
+use std::num::NonZeroU16;
+
+use reconciler_components::pebble_files::File;
+use reconciler_components::pebble_service::{PebbleServiceComponent, PebbleWorkload};
+use reconciler_components::relation_data::{
+    Received, RelationData, RelationDataRequirer, RelationDataSender,
+};
+use reconciler_components::template::Template;
+use reconciler_core::pebble::{Layer, Override, Service, Startup};
 use reconciler_core::prelude::*;
-use reconciler_core::{ConfigValue, Databag, Member, RelationId, Scope};
 use serde::{Deserialize, Serialize};
 
-/// The workload container, as declared in `charmcraft.yaml` (and observed by
-/// [`MyCharm::workload`]).
+/// The workload container, as declared in `charmcraft.yaml`.
 pub const CONTAINER: &str = "workload";
 /// The Pebble service (and layer label) the charm manages.
 pub const SERVICE: &str = "workload";
@@ -52,25 +68,27 @@ pub const RELATION_2: &str = "relation-2";
 pub const RESOURCES_KEY: &str = "kubernetes-resources";
 /// The action that restarts the workload service.
 pub const RESTART_ACTION: &str = "restart";
+/// The template of the workload's configuration file.
+pub const CONFIG_TEMPLATE: &str = include_str!("../templates/workload.conf.j2");
 
 /// The charm: four components, two independent chains.
 ///
-/// The event wiring is declared here, next to the dependencies: the `workload` container's
-/// Pebble events and each relation's events run a reconcile. The derive checks these names
+/// The built-in components observe their own container and endpoint; the
+/// `containers`/`relations` attributes repeat the names so that the derive checks them
 /// against `charmcraft.yaml` when the charm is built (a typo such as `"relation-l"` does
 /// not compile), and rebuilds the charm when that file changes.
-#[derive(CharmReconciler, Debug, Default)]
+#[derive(CharmReconciler, Debug)]
 #[charm(metadata = "charmcraft.yaml")]
 pub struct MyCharm {
-    /// The Pebble workload.
+    /// The Pebble workload and its configuration file.
     #[component(containers = ["workload"])]
-    pub workload: PebbleWorkload,
+    pub workload: PebbleServiceComponent<Workload>,
     /// Publishes the workload's address on `relation-1`; needs the workload Active.
     #[component(depends_on = [workload], relations = ["relation-1"])]
-    pub relation_1: Relation1,
+    pub relation_1: RelationDataSender<PublishAddress>,
     /// Reads what the applications on `relation-2` ask for.
     #[component(relations = ["relation-2"])]
-    pub relation_2: Relation2,
+    pub relation_2: RelationDataRequirer<NamespaceRequest>,
     /// The Kubernetes resources for `relation-2`'s applications (in-memory stand-in).
     #[component(depends_on = [relation_2])]
     pub kubernetes_resources: KubernetesResources,
@@ -78,7 +96,12 @@ pub struct MyCharm {
 
 impl Charm for MyCharm {
     fn new() -> MyCharm {
-        MyCharm::default()
+        MyCharm {
+            workload: PebbleServiceComponent::new(CONTAINER, SERVICE, Workload::default()),
+            relation_1: RelationDataSender::unit(RELATION_1, PublishAddress).required(),
+            relation_2: RelationDataRequirer::app(RELATION_2),
+            kubernetes_resources: KubernetesResources::default(),
+        }
     }
 
     /// The `restart` action (see [`restart_workload`]); every other event no component
@@ -116,42 +139,58 @@ pub fn restart_workload(ctx: &mut Context<'_>) -> Result<(), ComponentError> {
     Ok(())
 }
 
-/// What the workload component found in its container.
-#[derive(Clone, Debug, PartialEq, Eq)]
-enum WorkloadState {
-    /// Pebble did not answer.
-    NoPebble,
-    /// The layer is in place; the service is in this state.
-    Service { port: u16, current: ServiceStatus },
+/// The charm's config options the workload reads (`charmcraft.yaml` declares them all with
+/// defaults), typed: `Context::config_as` refuses a value of the wrong type or out of
+/// range with the option's name, the value and the expected type.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub struct WorkloadConfig {
+    /// The port the workload listens on: 1 to 65535.
+    pub port: NonZeroU16,
+    /// What the workload answers with (in the configuration file).
+    pub greeting: String,
+    /// The workload's command line.
+    pub command: String,
+    /// Where the configuration file goes in the container.
+    pub config_file: String,
 }
 
-/// The workload in the `workload` container, run by Pebble.
-///
-/// Reads the `port`, `greeting` and `command` options, pushes the layer from [`PebbleWorkload::layer`]
-/// and replans (which restarts the service when its definition changed).
+/// The workload run by [`MyCharm::workload`]: its Pebble layer and configuration file,
+/// computed from [`WorkloadConfig`] on every reconcile.
 #[derive(Debug, Default)]
-pub struct PebbleWorkload {
-    state: Option<WorkloadState>,
+pub struct Workload {
+    config: Option<WorkloadConfig>,
 }
 
-impl PebbleWorkload {
-    /// The Pebble layer for a workload run as `command`, listening on `port` and
-    /// answering `greeting` (both passed in its environment).
+impl Workload {
+    /// The Pebble layer for `config`: the `workload` service, started on replan, told its
+    /// port and configuration file in its environment. `override: replace`, so the layer
+    /// says everything about the service.
     ///
     /// ```
-    /// let layer = my_charm::PebbleWorkload::layer(8080, "hello", "/usr/bin/my-workload");
+    /// use my_charm::{Workload, WorkloadConfig};
+    ///
+    /// let config = WorkloadConfig {
+    ///     port: 8080.try_into().unwrap(),
+    ///     greeting: "hello".into(),
+    ///     command: "/usr/bin/my-workload".into(),
+    ///     config_file: "/etc/my-workload/workload.conf".into(),
+    /// };
+    /// let layer = Workload::layer_for(&config);
     /// let service = &layer.services["workload"];
     /// assert_eq!(service.environment["PORT"], "8080");
+    /// assert_eq!(service.environment["WORKLOAD_CONFIG"], "/etc/my-workload/workload.conf");
     /// assert_eq!(service.command.as_deref(), Some("/usr/bin/my-workload"));
     /// ```
-    pub fn layer(port: u16, greeting: &str, command: &str) -> Layer {
+    pub fn layer_for(config: &WorkloadConfig) -> Layer {
         let service = Service {
+            override_: Override::Replace,
             summary: Some("the workload".into()),
-            command: Some(command.to_owned()),
+            command: Some(config.command.clone()),
             startup: Some(Startup::Enabled),
             environment: [
-                ("PORT".to_owned(), port.to_string()),
-                ("GREETING".to_owned(), greeting.to_owned()),
+                ("PORT".to_owned(), config.port.to_string()),
+                ("WORKLOAD_CONFIG".to_owned(), config.config_file.clone()),
             ]
             .into(),
             ..Service::default()
@@ -163,108 +202,65 @@ impl PebbleWorkload {
         }
     }
 
-    /// The port the workload listens on, once its layer is in place.
+    /// The port the workload listens on, once the config has been read in this hook.
     pub fn port(&self) -> Option<u16> {
-        match self.state {
-            Some(WorkloadState::Service { port, .. }) => Some(port),
-            _ => None,
-        }
+        self.config.as_ref().map(|c| c.port.get())
     }
 }
 
-/// The `port`, `greeting` and `command` options, validated. Each is read with
-/// `config_value`, which refuses an option `charmcraft.yaml` does not declare (a typo is an
-/// error, not a missing value).
-fn workload_config(ctx: &mut Context<'_>) -> Result<(u16, String, String), ComponentError> {
-    let port = match ctx.config_value("port")? {
-        None => return Err(ComponentError::blocked("config option port is not set")),
-        Some(value) => value
-            .as_int()
-            .and_then(|p| u16::try_from(p).ok())
-            .filter(|&p| p != 0)
-            .ok_or_else(|| {
-                ComponentError::blocked(format!(
-                    "config option port must be between 1 and 65535, not {value}"
-                ))
-            })?,
-    };
-    let greeting = ctx
-        .config_value("greeting")?
-        .and_then(|v| v.as_str().map(str::to_owned))
-        .unwrap_or_else(|| "hello".to_owned());
-    let command = match ctx.config_value("command")? {
-        Some(ConfigValue::String(command)) if !command.trim().is_empty() => command,
-        _ => return Err(ComponentError::blocked("config option command is empty")),
-    };
-    Ok((port, greeting, command))
-}
-
-impl Component for PebbleWorkload {
-    fn configure_unit(&mut self, ctx: &mut Context<'_>, (): ()) -> Result<(), ComponentError> {
-        let (port, greeting, command) = workload_config(ctx)?;
-        let pebble = ctx.backend().pebble(CONTAINER)?;
-        if !pebble.can_connect() {
-            self.state = Some(WorkloadState::NoPebble);
-            return Ok(());
+impl PebbleWorkload for Workload {
+    fn layer(&mut self, ctx: &mut Context<'_>, (): ()) -> Result<Layer, ComponentError> {
+        let config: WorkloadConfig = ctx.config_as()?;
+        if config.command.trim().is_empty() {
+            return Err(ComponentError::blocked(
+                "config option `command` is empty: set it to the workload's command line",
+            ));
         }
-        pebble.add_layer(
-            SERVICE,
-            &PebbleWorkload::layer(port, &greeting, &command),
-            true,
-        )?;
-        pebble.replan()?;
-        let current = pebble
-            .services(&[SERVICE])?
-            .first()
-            .map_or(ServiceStatus::Inactive, |s| s.current);
-        self.state = Some(WorkloadState::Service { port, current });
-        Ok(())
+        let layer = Workload::layer_for(&config);
+        self.config = Some(config);
+        Ok(layer)
     }
 
-    fn status(&self, _: &mut Context<'_>) -> Status {
-        match &self.state {
-            None => Status::maintenance("not configured yet"),
-            Some(WorkloadState::NoPebble) => {
-                Status::waiting(format!("waiting for Pebble in container {CONTAINER}"))
-            }
-            Some(WorkloadState::Service { current, .. }) => match current {
-                ServiceStatus::Active => Status::active(),
-                ServiceStatus::Inactive => {
-                    Status::maintenance(format!("service {SERVICE} is not running"))
-                }
-                ServiceStatus::Backoff => {
-                    Status::waiting(format!("service {SERVICE} is restarting"))
-                }
-                ServiceStatus::Error => Status::blocked(format!("service {SERVICE} failed")),
-            },
-        }
+    fn files(&mut self, _: &mut Context<'_>, (): ()) -> Result<Vec<File>, ComponentError> {
+        let Some(config) = &self.config else {
+            return Ok(Vec::new());
+        };
+        let template = Template::new("workload.conf.j2", CONFIG_TEMPLATE);
+        let context = serde_json::json!({ "port": config.port, "greeting": config.greeting });
+        Ok(vec![
+            File::template(&config.config_file, template, context)
+                .permissions(0o644)
+                .used_by([SERVICE]),
+        ])
     }
 }
 
-/// Tells the application related on `relation-1` where the workload listens.
-///
-/// Every unit writes `address` and `port` into its unit databag; the leader also writes
-/// `url` into the application databag. The port comes from [`PebbleWorkload`], read through
-/// the typed dependency (`impl Component<&PebbleWorkload>`), so this component cannot read
-/// a component it did not declare in `depends_on`.
+/// What every unit publishes on `relation-1`: where its workload listens.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Address {
+    /// The unit's address in the cluster.
+    pub address: String,
+    /// The workload's port.
+    pub port: u16,
+}
+
+/// The source of `relation_1`'s data: the unit's [`Address`], with the port read from the
+/// workload through the typed dependency.
 #[derive(Debug, Default)]
-pub struct Relation1 {
-    relations: Vec<RelationId>,
-    port: Option<u16>,
-}
+pub struct PublishAddress;
 
-impl<'a> Component<&'a PebbleWorkload> for Relation1 {
-    fn configure_unit(
+impl<'a> RelationData<&'a PebbleServiceComponent<Workload>> for PublishAddress {
+    type Data = Address;
+
+    fn data(
         &mut self,
         ctx: &mut Context<'_>,
-        workload: &'a PebbleWorkload,
-    ) -> Result<(), ComponentError> {
+        workload: &'a PebbleServiceComponent<Workload>,
+    ) -> Result<Address, ComponentError> {
         let port = workload
+            .workload()
             .port()
             .ok_or_else(|| ComponentError::waiting("the workload has no port yet"))?;
-        self.port = Some(port);
-        // During relation-broken the backend leaves the relation being broken out.
-        self.relations = ctx.backend().relation_ids(RELATION_1)?;
         let backend = ctx.backend();
         let address = format!(
             "{}.{}-endpoints.{}.svc.cluster.local",
@@ -272,112 +268,16 @@ impl<'a> Component<&'a PebbleWorkload> for Relation1 {
             backend.app_name(),
             backend.model_name()
         );
-        let data = Databag::from([
-            ("address".to_owned(), address),
-            ("port".to_owned(), port.to_string()),
-        ]);
-        for &id in &self.relations {
-            backend.relation_set(id, Scope::Unit, &data)?;
-        }
-        Ok(())
-    }
-
-    fn configure_app_leader(
-        &mut self,
-        ctx: &mut Context<'_>,
-        _workload: &'a PebbleWorkload,
-    ) -> Result<(), ComponentError> {
-        let Some(port) = self.port else {
-            return Ok(());
-        };
-        let backend = ctx.backend();
-        let url = format!(
-            "http://{}.{}.svc.cluster.local:{port}",
-            backend.app_name(),
-            backend.model_name()
-        );
-        let data = Databag::from([("url".to_owned(), url)]);
-        for &id in &self.relations {
-            backend.relation_set(id, Scope::App, &data)?;
-        }
-        Ok(())
-    }
-
-    fn status(&self, _: &mut Context<'_>) -> Status {
-        if self.relations.is_empty() {
-            Status::blocked(format!(
-                "missing relation {RELATION_1}: integrate with an application that uses my-http"
-            ))
-        } else {
-            Status::active()
-        }
+        Ok(Address { address, port })
     }
 }
 
-/// An application related on `relation-2` and what it asked for.
+/// What an application related on `relation-2` asks for: the namespace it wants its
+/// resources in (its application databag's `namespace`, JSON-encoded).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct RelatedApp {
-    /// The relation id.
-    pub relation: u64,
-    /// The remote application.
-    pub app: String,
-    /// The namespace it wants its resources in (its application databag's `namespace`).
+pub struct NamespaceRequest {
+    /// The namespace.
     pub namespace: String,
-}
-
-/// Reads, for every application related on `relation-2`, the namespace it wants its
-/// resources in (the `namespace` key of its application databag).
-#[derive(Debug, Default)]
-pub struct Relation2 {
-    related: Vec<RelatedApp>,
-    /// Remote applications that have not sent a namespace yet.
-    incomplete: Vec<String>,
-    any: bool,
-}
-
-impl Relation2 {
-    /// The related applications that sent a namespace, in relation id order.
-    pub fn related(&self) -> &[RelatedApp] {
-        &self.related
-    }
-}
-
-impl Component for Relation2 {
-    fn configure_unit(&mut self, ctx: &mut Context<'_>, (): ()) -> Result<(), ComponentError> {
-        self.related.clear();
-        self.incomplete.clear();
-        let relations = ctx.backend().relation_ids(RELATION_2)?;
-        self.any = !relations.is_empty();
-        for id in relations {
-            let backend = ctx.backend();
-            let Some(app) = backend.relation_remote_app(id)? else {
-                continue;
-            };
-            let data = backend.relation_get(id, &Member::App(app.clone()))?;
-            match data.get("namespace") {
-                Some(namespace) => self.related.push(RelatedApp {
-                    relation: id.0,
-                    app,
-                    namespace: namespace.clone(),
-                }),
-                None => self.incomplete.push(app),
-            }
-        }
-        Ok(())
-    }
-
-    fn status(&self, _: &mut Context<'_>) -> Status {
-        if !self.any {
-            Status::waiting(format!("waiting for {RELATION_2}"))
-        } else if !self.incomplete.is_empty() {
-            Status::waiting(format!(
-                "waiting for {} to send a namespace on {RELATION_2}",
-                self.incomplete.join(", ")
-            ))
-        } else {
-            Status::active()
-        }
-    }
 }
 
 /// A Kubernetes object the charm would create for an application related on
@@ -395,7 +295,7 @@ pub struct ResourceSpec {
 /// The Kubernetes resources for the applications related on `relation-2`: one
 /// `ConfigMap` and one `ServiceAccount` per application, in the namespace it asked for.
 ///
-/// **In-memory stand-in.** The leader computes the resources from [`Relation2`]'s data
+/// **In-memory stand-in.** The leader computes the resources from `relation_2`'s data
 /// (read through the typed dependency) and records them as JSON in the charm's state under
 /// [`RESOURCES_KEY`]; nothing is created in any cluster. Non-leaders record nothing, as only
 /// the leader would create cluster-wide objects. `remove` deletes the record.
@@ -405,15 +305,27 @@ pub struct KubernetesResources {
 }
 
 impl KubernetesResources {
-    /// The resources for `related`, in order.
-    pub fn desired(app: &str, related: &[RelatedApp]) -> Vec<ResourceSpec> {
+    /// The resources for this application (`app`) and the applications that asked, as
+    /// `(application, namespace)` pairs, in order.
+    ///
+    /// ```
+    /// let specs = my_charm::KubernetesResources::desired("my-charm", [("consumer", "team-a")]);
+    /// assert_eq!(specs.len(), 2);
+    /// assert_eq!(specs[0].kind, "ConfigMap");
+    /// assert_eq!(specs[0].name, "my-charm-consumer");
+    /// assert_eq!(specs[1].namespace, "team-a");
+    /// ```
+    pub fn desired<'r>(
+        app: &str,
+        related: impl IntoIterator<Item = (&'r str, &'r str)>,
+    ) -> Vec<ResourceSpec> {
         related
-            .iter()
-            .flat_map(|r| {
+            .into_iter()
+            .flat_map(|(remote, namespace)| {
                 ["ConfigMap", "ServiceAccount"].map(|kind| ResourceSpec {
                     kind: kind.to_owned(),
-                    namespace: r.namespace.clone(),
-                    name: format!("{app}-{}", r.app),
+                    namespace: namespace.to_owned(),
+                    name: format!("{app}-{remote}"),
                 })
             })
             .collect()
@@ -425,14 +337,18 @@ impl KubernetesResources {
     }
 }
 
-impl<'a> Component<&'a Relation2> for KubernetesResources {
+impl<'a> Component<&'a RelationDataRequirer<NamespaceRequest>> for KubernetesResources {
     fn configure_app_leader(
         &mut self,
         ctx: &mut Context<'_>,
-        relation_2: &'a Relation2,
+        relation_2: &'a RelationDataRequirer<NamespaceRequest>,
     ) -> Result<(), ComponentError> {
         let app = ctx.backend().app_name().to_owned();
-        let resources = KubernetesResources::desired(&app, relation_2.related());
+        let requests = relation_2
+            .received()
+            .iter()
+            .map(|r: &Received<NamespaceRequest>| (r.app.as_str(), r.data.namespace.as_str()));
+        let resources = KubernetesResources::desired(&app, requests);
         let json = serde_json::to_string(&resources)
             .map_err(|e| ComponentError::new("serializing resources").with_source(e))?;
         ctx.backend().state_set(RESOURCES_KEY, &json)?;

@@ -10,6 +10,9 @@ use reconciler_core::testing::{
 };
 use reconciler_core::{Event, Handling, Outcome, Scope, Status};
 
+const RELATION_1_MISSING: &str = "missing relation `relation-1`: integrate with an application that provides the `my-http` interface (`juju integrate my-charm:relation-1 <application>`)";
+const RELATION_2_MISSING: &str = "missing relation `relation-2`: integrate with an application that requires the `my-resources` interface (`juju integrate my-charm:relation-2 <application>`)";
+
 fn harness() -> Harness {
     Harness::from_charm_dir(env!("CARGO_MANIFEST_DIR")).expect("my-charm's charmcraft.yaml")
 }
@@ -19,7 +22,7 @@ fn relation_1() -> Relation {
 }
 
 fn relation_2() -> Relation {
-    Relation::new(2, "relation-2", "consumer").with_remote_app_data([("namespace", "team-a")])
+    Relation::new(2, "relation-2", "consumer").with_remote_app_data([("namespace", "\"team-a\"")])
 }
 
 /// Everything present: Pebble up, both relations, the remote side's data sent.
@@ -70,18 +73,18 @@ fn container_not_ready_still_configures_relation_2_and_kubernetes_resources() {
 }
 
 #[test]
-fn relation_2_missing_kubernetes_resources_waits() {
+fn relation_2_missing_blocks_it_and_kubernetes_resources_waits() {
     let state = full_state(true).without_relation(relation_2().id);
     let out = run(Event::ConfigChanged, state);
     assert_eq!(
         out.status_of("relation_2"),
-        Some(&Status::waiting("waiting for relation-2"))
+        Some(&Status::blocked(RELATION_2_MISSING))
     );
     assert_eq!(
         out.status_of("kubernetes_resources"),
-        Some(&Status::maintenance(
-            "waiting on relation_2 (waiting: waiting for relation-2)"
-        ))
+        Some(&Status::maintenance(format!(
+            "waiting on relation_2 (blocked: {RELATION_2_MISSING})"
+        )))
     );
     assert_eq!(
         out.outcome_of("kubernetes_resources"),
@@ -92,7 +95,7 @@ fn relation_2_missing_kubernetes_resources_waits() {
     assert_eq!(out.executed(), ["workload", "relation_1", "relation_2"]);
     assert_eq!(
         out.unit_status,
-        Status::waiting("[relation_2] waiting for relation-2")
+        Status::blocked(format!("[relation_2] {RELATION_2_MISSING}"))
     );
     assert!(!out.state.stored.contains_key(RESOURCES_KEY));
 }
@@ -105,7 +108,7 @@ fn relation_2_without_data_waits_for_it() {
     let out = run(Event::ConfigChanged, state);
     assert_eq!(
         out.unit_status,
-        Status::waiting("[relation_2] waiting for consumer to send a namespace on relation-2")
+        Status::waiting("[relation_2] waiting for `consumer` to send `namespace` on `relation-2`")
     );
 }
 
@@ -168,42 +171,31 @@ fn the_final_status_is_set_once() {
 }
 
 #[test]
-fn leader_publishes_unit_and_app_data_on_relation_1() {
-    let out = run(Event::relation_changed(&relation_1()), full_state(true));
-    assert_eq!(
-        out.relation_data_written,
-        [
-            DataWritten {
+fn every_unit_publishes_its_address_on_relation_1_as_json_values() {
+    for leader in [true, false] {
+        let out = run(Event::relation_changed(&relation_1()), full_state(leader));
+        assert_eq!(
+            out.relation_data_written,
+            [DataWritten {
                 relation: relation_1().id,
                 endpoint: "relation-1".into(),
                 scope: Scope::Unit,
                 set: [
                     (
                         "address".to_owned(),
-                        "my-charm-0.my-charm-endpoints.test-model.svc.cluster.local".to_owned()
+                        "\"my-charm-0.my-charm-endpoints.test-model.svc.cluster.local\"".to_owned()
                     ),
                     ("port".to_owned(), "8080".to_owned()),
                 ]
                 .into(),
                 deleted: Default::default(),
-            },
-            DataWritten {
-                relation: relation_1().id,
-                endpoint: "relation-1".into(),
-                scope: Scope::App,
-                set: [(
-                    "url".to_owned(),
-                    "http://my-charm.test-model.svc.cluster.local:8080".to_owned()
-                )]
-                .into(),
-                deleted: Default::default(),
-            },
-        ]
-    );
+            }]
+        );
+    }
 }
 
 #[test]
-fn non_leader_publishes_only_unit_data_and_records_no_resources() {
+fn non_leader_records_no_resources() {
     let out = run(Event::relation_changed(&relation_1()), full_state(false));
     assert_eq!(out.unit_status, Status::active());
     assert!(out.written(relation_1().id, Scope::Unit).is_some());
@@ -241,7 +233,9 @@ fn bad_port_blocks_the_workload_and_holds_back_relation_1() {
     );
     assert_eq!(
         out.unit_status,
-        Status::blocked("[workload] config option port must be between 1 and 65535, not 70000")
+        Status::blocked(
+            "[workload] config option `port`: invalid value: integer `70000`, expected a nonzero u16"
+        )
     );
     assert_eq!(
         out.executed(),
@@ -257,9 +251,7 @@ fn relation_1_missing_blocks() {
     );
     assert_eq!(
         out.unit_status,
-        Status::blocked(
-            "[relation_1] missing relation relation-1: integrate with an application that uses my-http"
-        )
+        Status::blocked(format!("[relation_1] {RELATION_1_MISSING}"))
     );
 }
 
@@ -268,16 +260,14 @@ fn relation_broken_is_treated_as_gone() {
     let out = run(Event::relation_broken(&relation_2()), full_state(true));
     assert_eq!(
         out.status_of("relation_2"),
-        Some(&Status::waiting("waiting for relation-2"))
+        Some(&Status::blocked(RELATION_2_MISSING))
     );
     assert_eq!(out.executed(), ["workload", "relation_1", "relation_2"]);
 
     let out = run(Event::relation_broken(&relation_1()), full_state(true));
     assert_eq!(
         out.status_of("relation_1"),
-        Some(&Status::blocked(
-            "missing relation relation-1: integrate with an application that uses my-http"
-        ))
+        Some(&Status::blocked(RELATION_1_MISSING))
     );
 }
 
@@ -478,7 +468,7 @@ fn docs_excerpt_matches_the_printed_output() {
 #[test]
 fn the_observed_names_are_the_ones_the_components_use() {
     use reconciler_core::{CharmReconciler, Observe};
-    let charm = MyCharm::default();
+    let charm = <MyCharm as reconciler_core::Charm>::new();
     let observed: Vec<Vec<Observe>> = (0..charm.component_count())
         .map(|index| charm.component_observes(index))
         .collect();
