@@ -635,14 +635,11 @@ fn glob(pattern: &[u8], name: &[u8]) -> bool {
     }
 }
 
-/// Combines layers in order, as Pebble builds its plan.
+/// Combines layers in order, as Pebble builds its plan (which has no summary or
+/// description). A merged entry keeps the `override` it had, as in Pebble.
 fn combine(layers: &[(String, Layer)]) -> Layer {
     let mut plan = Layer::default();
     for (_, layer) in layers {
-        if layer.summary.is_some() || layer.description.is_some() {
-            plan.summary = layer.summary.clone();
-            plan.description = layer.description.clone();
-        }
         for (name, service) in &layer.services {
             match (&service.override_, plan.services.get_mut(name)) {
                 (Override::Merge, Some(existing)) => merge_service(existing, service),
@@ -665,7 +662,6 @@ fn combine(layers: &[(String, Layer)]) -> Layer {
                     take!(existing, target; type_, location);
                     existing.services.extend(target.services.iter().cloned());
                     existing.labels.extend(target.labels.clone());
-                    existing.override_ = target.override_.clone();
                 }
                 _ => {
                     plan.log_targets.insert(name.clone(), target.clone());
@@ -688,7 +684,6 @@ fn merge_service(existing: &mut Service, new: &Service) {
     take!(existing, new; summary, description, startup, command, user, user_id, group,
         group_id, working_dir, on_success, on_failure, backoff_delay, backoff_factor,
         backoff_limit, kill_delay);
-    existing.override_ = new.override_.clone();
     existing.environment.extend(new.environment.clone());
     existing
         .on_check_failure
@@ -700,7 +695,6 @@ fn merge_service(existing: &mut Service, new: &Service) {
 
 fn merge_check(existing: &mut Check, new: &Check) {
     take!(existing, new; level, startup, period, timeout, threshold);
-    existing.override_ = new.override_.clone();
     if let Some(http) = &new.http {
         let old = existing.http.get_or_insert_with(Default::default);
         take!(old, http; url);
@@ -1309,5 +1303,218 @@ mod tests {
         }
         assert!(e.is_unavailable() && !e.is_timeout() && !e.is_not_found());
         assert!(!container.can_connect());
+    }
+
+    fn service_layer(command: &str, startup: Startup) -> Layer {
+        let mut layer = Layer::default();
+        layer.services.insert(
+            "svc".into(),
+            Service {
+                command: Some(command.into()),
+                startup: Some(startup),
+                ..Service::default()
+            },
+        );
+        layer
+    }
+
+    fn changes(container: &Container) -> Vec<(&str, &str)> {
+        container
+            .changes()
+            .iter()
+            .map(|c| (c.kind.as_str(), c.summary.as_str()))
+            .collect()
+    }
+
+    #[test]
+    fn replan_restarts_a_running_service_whose_definition_changed() {
+        let mut container = Container::new("workload");
+        container
+            .add_layer("base", &service_layer("sleep 1", Startup::Enabled), true)
+            .unwrap();
+        container.replan().unwrap();
+        assert_eq!(container.start_count("svc"), 1);
+        container
+            .add_layer("base", &service_layer("sleep 2", Startup::Enabled), true)
+            .unwrap();
+        container.replan().unwrap();
+        // Restarted with the new command, as Pebble does.
+        assert_eq!(container.start_count("svc"), 2);
+        assert_eq!(container.started["svc"].command.as_deref(), Some("sleep 2"));
+        assert_eq!(container.service_status("svc"), Some(ServiceStatus::Active));
+    }
+
+    #[test]
+    fn replan_of_a_changed_disabled_service_restarts_it_only_if_running() {
+        let mut container = Container::new("workload");
+        container
+            .add_layer("base", &service_layer("sleep 1", Startup::Disabled), true)
+            .unwrap();
+        container.replan().unwrap();
+        assert_eq!(container.start_count("svc"), 0);
+        container.start(&["svc"]).unwrap();
+        container
+            .add_layer("base", &service_layer("sleep 2", Startup::Disabled), true)
+            .unwrap();
+        container.replan().unwrap();
+        assert_eq!(container.start_count("svc"), 2);
+        assert_eq!(
+            changes(&container),
+            [
+                ("replan", "Replan - no services"),
+                ("start", "Start service \"svc\""),
+                ("replan", "Replan service \"svc\""),
+            ]
+        );
+    }
+
+    #[test]
+    fn an_unchanged_layer_restarts_nothing() {
+        let mut container = Container::new("workload");
+        let layer = service_layer("sleep 1", Startup::Enabled);
+        container.add_layer("base", &layer, true).unwrap();
+        container.replan().unwrap();
+        container.add_layer("base", &layer, true).unwrap();
+        container.replan().unwrap();
+        assert_eq!(container.start_count("svc"), 1);
+        // Both replans are recorded, as Pebble records them.
+        assert_eq!(changes(&container).len(), 2);
+    }
+
+    #[test]
+    fn replan_stops_a_running_service_no_longer_in_the_plan() {
+        let mut container =
+            Container::new("workload").with_service_status("gone", ServiceStatus::Active);
+        container.replan().unwrap();
+        assert_eq!(
+            container.service_status("gone"),
+            Some(ServiceStatus::Inactive)
+        );
+        assert_eq!(changes(&container), [("replan", "Replan service \"gone\"")]);
+    }
+
+    #[test]
+    fn a_service_set_running_by_the_test_is_not_restarted_by_an_unchanged_plan() {
+        let mut container = Container::new("workload")
+            .with_layer("base", service_layer("sleep 1", Startup::Enabled))
+            .with_service_status("svc", ServiceStatus::Active);
+        container.replan().unwrap();
+        assert_eq!(container.start_count("svc"), 0);
+    }
+
+    #[test]
+    fn service_actions_are_recorded_with_pebbles_summaries() {
+        let mut container = Container::new("workload");
+        let mut layer = service_layer("sleep 1", Startup::Disabled);
+        layer
+            .services
+            .insert("b".into(), layer.services["svc"].clone());
+        layer
+            .services
+            .insert("c".into(), layer.services["svc"].clone());
+        container.add_layer("base", &layer, false).unwrap();
+        container.start(&["svc", "b", "c"]).unwrap();
+        container.stop(&["b"]).unwrap();
+        container.restart(&["c", "svc"]).unwrap();
+        assert!(container.stop(&[]).is_err());
+        assert_eq!(
+            changes(&container),
+            [
+                ("start", "Start service \"svc\" and 2 more"),
+                ("stop", "Stop service \"b\""),
+                ("restart", "Restart service \"c\" and 1 more"),
+            ]
+        );
+        assert_eq!(container.start_count("c"), 2);
+    }
+
+    #[test]
+    fn removing_and_listing_behave_like_pebble() {
+        let mut container = Container::new("workload")
+            .with_file("/etc/app/a.conf", "a")
+            .with_file("/etc/app/b.txt", "b");
+        let list = |c: &mut Container, path: &str, pattern: Option<&str>| -> Vec<String> {
+            c.list_files(
+                path,
+                &ListFilesOptions {
+                    pattern: pattern.map(str::to_owned),
+                    itself: false,
+                },
+            )
+            .unwrap()
+            .into_iter()
+            .map(|i| i.name)
+            .collect()
+        };
+        assert_eq!(list(&mut container, "/etc/app", None), ["a.conf", "b.txt"]);
+        assert_eq!(list(&mut container, "/etc/app", Some("*.conf")), ["a.conf"]);
+        assert_eq!(list(&mut container, "/etc", None), ["app"]);
+        assert_eq!(list(&mut container, "/etc/app/a.conf", None), ["a.conf"]);
+
+        let e = container.remove_path("/etc/app", false).unwrap_err();
+        assert_eq!(e.kind(), Some(&ErrorKind::GenericFileError));
+        assert_eq!(
+            e.to_string(),
+            "pebble workload: POST /v1/files: /etc/app: generic-file-error: \
+             remove /etc/app: directory not empty"
+        );
+        container.remove_path("/etc/app/a.conf", false).unwrap();
+        container.remove_path("/etc/app/b.txt", false).unwrap();
+        // The directory stays, empty, and can now be removed.
+        assert!(container.exists("/etc/app").unwrap());
+        assert!(list(&mut container, "/etc/app", None).is_empty());
+        container.remove_path("/etc/app", false).unwrap();
+        assert!(!container.exists("/etc/app").unwrap());
+        // An error other than not-found is returned, not taken for "missing".
+        let e = container.exists("relative").unwrap_err();
+        assert!(matches!(e, PebbleError::Api { status: 400, .. }), "{e:?}");
+    }
+
+    #[test]
+    fn a_file_keeps_its_mode_and_owner() {
+        let mut container = Container::new("workload").with_user("app", 1000);
+        container
+            .push_with(
+                "/srv/secret",
+                b"x",
+                &PushOptions {
+                    permissions: Some(0o640),
+                    user: Some("app".into()),
+                    ..PushOptions::default()
+                },
+            )
+            .unwrap();
+        let info = container
+            .list_files("/srv/secret", &ListFilesOptions::default())
+            .unwrap()
+            .remove(0);
+        assert_eq!(info.permissions, 0o640);
+        assert_eq!((info.user_id, info.group_id), (Some(1000), Some(1000)));
+        assert_eq!(info.user.as_deref(), Some("app"));
+        assert_eq!(info.size, Some(1));
+        // The parent was created for the owner too.
+        assert_eq!(
+            container.file_meta["/srv"],
+            FileMeta {
+                permissions: 0o755,
+                user_id: 1000,
+                group_id: 1000
+            }
+        );
+        let e = container
+            .push_with(
+                "/srv/other",
+                b"x",
+                &PushOptions {
+                    group: Some("app".into()),
+                    ..PushOptions::default()
+                },
+            )
+            .unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "pebble workload: POST /v1/files: /srv/other: generic-file-error: \
+             cannot look up user and group: group: unknown group app"
+        );
     }
 }
