@@ -199,7 +199,12 @@ macro_rules! word_enum {
         }
     ) => {
         $(#[$meta])*
+        ///
+        /// A word this version does not know is kept as `Other(word)`; a later version
+        /// may know it (so compare with [`from_word`](Self::from_word) rather than
+        /// matching `Other` on a word).
         #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+        #[non_exhaustive]
         pub enum $name {
             $( $(#[$vmeta])* $variant, )*
             /// A word this version does not know, as Pebble wrote it.

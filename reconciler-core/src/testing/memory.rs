@@ -880,8 +880,9 @@ impl Pebble for Container {
                 user_id: uid,
                 group_id: gid,
             };
-            self.make_dirs(&dir, &meta)
-                .map_err(|(kind, m)| self.path_error(request, path, kind, m))?;
+            self.make_dirs(&dir, &meta).map_err(|(kind, m)| {
+                self.path_error(request, path, kind, format!("cannot create directory: {m}"))
+            })?;
         }
         let permissions = crate::pebble::permissions_text(options.permissions)
             .map_err(|m| self.path_error(request, path, ErrorKind::GenericFileError, m))?;
@@ -1178,7 +1179,16 @@ impl Pebble for Container {
         if key.len() > 256 {
             return Err(self.api_error(request, 400, "key must be 256 bytes or less".into()));
         }
-        let now = timestamp(self.notices.len() as u64 + 1);
+        if serde_json::to_string(data).map_or(0, |d| d.len()) > 4096 {
+            return Err(self.api_error(
+                request,
+                400,
+                "total size of data must be 4096 bytes or less".into(),
+            ));
+        }
+        // One tick of the clock per occurrence, so times order as occurrences do.
+        let tick: u64 = self.notices.iter().map(|n| n.occurrences).sum();
+        let now = timestamp(tick + 1);
         if let Some(notice) = self
             .notices
             .iter_mut()
