@@ -688,3 +688,63 @@ fn notices_are_recorded_and_read_back_on_the_real_pebble_as_in_memory() {
     }
     drop(daemon);
 }
+
+#[test]
+fn a_layer_that_leaves_the_plan_invalid_is_refused_alike() {
+    let (_dir, daemon, mut real) = real_pebble();
+    let mut memory = Container::new("workload");
+    let service = |command: Option<&str>| Service {
+        override_: Override::Replace,
+        command: command.map(str::to_owned),
+        ..Service::default()
+    };
+    let mut no_command = Layer::default();
+    no_command.services.insert("a".into(), service(None));
+    let mut unknown_requirement = Layer::default();
+    unknown_requirement.services.insert(
+        "b".into(),
+        Service {
+            requires: strings(&["zzz"]),
+            ..service(Some("sleep 1"))
+        },
+    );
+    let mut no_check_kind = Layer::default();
+    no_check_kind.checks.insert(
+        "c".into(),
+        Check {
+            override_: Override::Replace,
+            ..Check::default()
+        },
+    );
+    let mut no_location = Layer::default();
+    no_location.log_targets.insert(
+        "t".into(),
+        LogTarget {
+            override_: Override::Replace,
+            type_: Some(LogTargetType::Syslog),
+            services: strings(&["all"]),
+            ..LogTarget::default()
+        },
+    );
+    for (layer, message) in [
+        (no_command, "plan must define \"command\" for service \"a\""),
+        (unknown_requirement, "service \"zzz\" does not exist"),
+        (
+            no_check_kind,
+            "plan must specify one of \"http\", \"tcp\", or \"exec\" for check \"c\"",
+        ),
+        (
+            no_location,
+            "plan must define \"location\" for log target \"t\"",
+        ),
+    ] {
+        let expected = format!("pebble workload: POST /v1/layers: HTTP 400: {message}");
+        for target in [&mut real as &mut dyn Pebble, &mut memory] {
+            let e = target.add_layer("bad", &layer, true).unwrap_err();
+            assert_eq!(e.to_string(), expected);
+            // The layer was not added.
+            assert_eq!(target.plan().unwrap(), Layer::default());
+        }
+    }
+    drop(daemon);
+}

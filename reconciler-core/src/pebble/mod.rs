@@ -18,7 +18,7 @@ pub use layer::{
     Check, CheckLevel, ExecCheck, Extra, HttpCheck, Layer, LogTarget, LogTargetType, Override,
     Service, ServiceAction, Startup, TcpCheck,
 };
-#[cfg(feature = "testing")]
+#[cfg(any(test, feature = "testing"))]
 pub(crate) use notices::valid_custom_key;
 pub use notices::{NoticeQuery, NoticeType, PebbleNotice};
 

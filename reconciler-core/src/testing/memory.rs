@@ -742,27 +742,12 @@ impl Pebble for Container {
     fn add_layer(&mut self, label: &str, layer: &Layer, combine: bool) -> Result<(), PebbleError> {
         let request = "POST /v1/layers";
         self.reachable(request)?;
-        match self.layers.iter().position(|(l, _)| l == label) {
-            Some(i) if combine => {
-                let existing = &self.layers[i].1;
-                let merged = self::combine(&[
-                    (label.to_owned(), existing.clone()),
-                    (label.to_owned(), layer.clone()),
-                ]);
-                let existing = &mut self.layers[i].1;
-                existing.services = merged.services;
-                existing.checks = merged.checks;
-                existing.log_targets = merged.log_targets;
-            }
-            Some(_) => {
-                // Pebble's own answer.
-                return Err(self.api_error(
-                    request,
-                    400,
-                    format!("layer {label:?} already exists"),
-                ));
-            }
-            None => self.layers.push((label.to_owned(), layer.clone())),
+        let before = self.layers.clone();
+        self.add_layer_unchecked(request, label, layer, combine)?;
+        // Pebble refuses a layer that leaves the plan invalid, and keeps the old plan.
+        if let Err(message) = validate(&self::combine(&self.layers)) {
+            self.layers = before;
+            return Err(self.api_error(request, 400, message));
         }
         Ok(())
     }
@@ -1211,6 +1196,120 @@ impl Pebble for Container {
         ));
         Ok(id)
     }
+}
+
+impl Container {
+    /// Adds or combines a layer without validating the plan.
+    fn add_layer_unchecked(
+        &mut self,
+        request: &str,
+        label: &str,
+        layer: &Layer,
+        combine: bool,
+    ) -> Result<(), PebbleError> {
+        match self.layers.iter().position(|(l, _)| l == label) {
+            Some(i) if combine => {
+                let existing = &self.layers[i].1;
+                let merged = self::combine(&[
+                    (label.to_owned(), existing.clone()),
+                    (label.to_owned(), layer.clone()),
+                ]);
+                let existing = &mut self.layers[i].1;
+                // As Pebble: the newer summary and description, the entries combined.
+                existing.summary = layer.summary.clone();
+                existing.description = layer.description.clone();
+                existing.services = merged.services;
+                existing.checks = merged.checks;
+                existing.log_targets = merged.log_targets;
+            }
+            Some(_) => {
+                // Pebble's own answer.
+                return Err(self.api_error(
+                    request,
+                    400,
+                    format!("layer {label:?} already exists"),
+                ));
+            }
+            None => self.layers.push((label.to_owned(), layer.clone())),
+        }
+        Ok(())
+    }
+}
+
+/// Pebble's checks of a combined plan, with its messages (the first problem found, in
+/// name order).
+fn validate(plan: &Layer) -> Result<(), String> {
+    for (name, service) in &plan.services {
+        if service.command.as_deref().unwrap_or_default().is_empty() {
+            return Err(format!("plan must define \"command\" for service {name:?}"));
+        }
+    }
+    for (name, check) in &plan.checks {
+        let mut kinds = 0;
+        if let Some(http) = &check.http {
+            if http.url.as_deref().unwrap_or_default().is_empty() {
+                return Err(format!("plan must set \"url\" for http check {name:?}"));
+            }
+            kinds += 1;
+        }
+        if let Some(tcp) = &check.tcp {
+            if tcp.port.unwrap_or(0) == 0 {
+                return Err(format!("plan must set \"port\" for tcp check {name:?}"));
+            }
+            kinds += 1;
+        }
+        if let Some(exec) = &check.exec {
+            if exec.command.as_deref().unwrap_or_default().is_empty() {
+                return Err(format!("plan must set \"command\" for exec check {name:?}"));
+            }
+            if let Some(context) = exec.service_context.as_deref().filter(|c| !c.is_empty())
+                && !plan.services.contains_key(context)
+            {
+                return Err(format!(
+                    "plan check {name:?} service context specifies non-existent service {context:?}"
+                ));
+            }
+            kinds += 1;
+        }
+        if kinds != 1 {
+            return Err(format!(
+                "plan must specify one of \"http\", \"tcp\", or \"exec\" for check {name:?}"
+            ));
+        }
+    }
+    for (name, target) in &plan.log_targets {
+        if target.type_.is_none() {
+            return Err(format!(
+                "plan must define \"type\" (\"loki\" or \"syslog\") for log target {name:?}"
+            ));
+        }
+        for service in &target.services {
+            let service = service.strip_prefix('-').unwrap_or(service);
+            if service != "all" && !plan.services.contains_key(service) {
+                return Err(format!(
+                    "log target {name:?} specifies unknown service {service:?}"
+                ));
+            }
+        }
+        if target.location.as_deref().unwrap_or_default().is_empty() {
+            return Err(format!(
+                "plan must define \"location\" for log target {name:?}"
+            ));
+        }
+    }
+    for service in plan.services.values() {
+        for other in service
+            .after
+            .iter()
+            .chain(&service.before)
+            .chain(&service.requires)
+        {
+            if !plan.services.contains_key(other) {
+                return Err(format!("service {other:?} does not exist"));
+            }
+        }
+    }
+    Ok(())
 }
 
 impl Container {
