@@ -748,3 +748,69 @@ fn a_layer_that_leaves_the_plan_invalid_is_refused_alike() {
     }
     drop(daemon);
 }
+
+#[test]
+fn starting_and_stopping_follow_requires_on_the_real_pebble_as_in_memory() {
+    let (_dir, daemon, mut real) = real_pebble();
+    let mut memory = Container::new("workload");
+    let mut layer = Layer::default();
+    for (name, requires) in [("main", vec!["helper"]), ("helper", vec![])] {
+        layer.services.insert(
+            name.into(),
+            Service {
+                override_: Override::Replace,
+                command: Some("sleep 300".into()),
+                requires: strings(&requires),
+                ..Service::default()
+            },
+        );
+    }
+    let mut states = Vec::new();
+    for target in [&mut real as &mut dyn Pebble, &mut memory] {
+        target.add_layer("base", &layer, false).unwrap();
+        let mut state = Vec::new();
+        let mut look = |target: &mut dyn Pebble| {
+            let services = target.services(&[]).unwrap();
+            state.push(
+                services
+                    .iter()
+                    .map(|s| (s.name.clone(), s.current))
+                    .collect::<Vec<_>>(),
+            );
+        };
+        target.start(&["main"]).unwrap();
+        look(target);
+        target.stop(&["helper"]).unwrap();
+        look(target);
+        target.restart(&["main"]).unwrap();
+        look(target);
+        states.push(state);
+    }
+    assert_eq!(states[0], states[1]);
+    let active = |name: &str| (name.to_owned(), ServiceStatus::Active);
+    let inactive = |name: &str| (name.to_owned(), ServiceStatus::Inactive);
+    assert_eq!(
+        states[0],
+        [
+            vec![active("helper"), active("main")],
+            vec![inactive("helper"), inactive("main")],
+            vec![active("helper"), active("main")],
+        ]
+    );
+    let in_memory: Vec<(String, String)> = memory
+        .changes()
+        .iter()
+        .map(|c| (c.kind.clone(), c.summary.clone()))
+        .collect();
+    assert_eq!(daemon.changes(), in_memory);
+    let summaries: Vec<&str> = in_memory.iter().map(|(_, s)| s.as_str()).collect();
+    assert_eq!(
+        summaries,
+        [
+            "Start service \"main\" and 1 more",
+            "Stop service \"helper\" and 1 more",
+            "Restart service \"main\" and 1 more",
+        ]
+    );
+    drop(daemon);
+}

@@ -410,12 +410,13 @@ impl Container {
         }
     }
 
-    /// Records a change as Pebble summarises it: `Replan service "a" and 2 more`.
-    fn record(&mut self, kind: &str, verb: &str, names: &[String]) {
-        let summary = match names {
-            [] => format!("{verb} - no services"),
-            [one] => format!("{verb} service {one:?}"),
-            [first, rest @ ..] => format!("{verb} service {first:?} and {} more", rest.len()),
+    /// Records a change as Pebble summarises it: `Replan service "a" and 2 more`, for
+    /// `first` of `count` services.
+    fn record(&mut self, kind: &str, verb: &str, first: Option<&String>, count: usize) {
+        let summary = match (first, count) {
+            (None, _) | (_, 0) => format!("{verb} - no services"),
+            (Some(first), 1) => format!("{verb} service {first:?}"),
+            (Some(first), n) => format!("{verb} service {first:?} and {} more", n - 1),
         };
         self.change_log.push(ChangeRecord {
             kind: kind.to_owned(),
@@ -453,20 +454,32 @@ impl Container {
                 ));
             }
         }
-        for name in names {
-            match action {
-                "stop" => {
-                    self.services
-                        .insert((*name).to_owned(), ServiceStatus::Inactive);
-                    self.started.remove(*name);
-                }
-                "start" if self.services.get(*name) == Some(&ServiceStatus::Active) => {}
-                _ => self.run_service(name, &plan),
-            }
-        }
-        let verb = format!("{}{}", action[..1].to_uppercase(), &action[1..]);
         let names: Vec<String> = names.iter().map(|n| (*n).to_owned()).collect();
-        self.record(action, &verb, &names);
+        // As Pebble orders them: starting a service starts what it requires, stopping
+        // one stops what requires it.
+        let touched = match action {
+            "stop" => {
+                let stopped = dependents(&plan, &names);
+                for name in &stopped {
+                    self.services.insert(name.clone(), ServiceStatus::Inactive);
+                    self.started.remove(name);
+                }
+                stopped
+            }
+            _ => {
+                let started = requirements(&plan, &names);
+                for name in &started {
+                    let running = self.services.get(name) == Some(&ServiceStatus::Active);
+                    let restart = action == "restart" && names.contains(name);
+                    if !running || restart {
+                        self.run_service(name, &plan);
+                    }
+                }
+                started
+            }
+        };
+        let verb = format!("{}{}", action[..1].to_uppercase(), &action[1..]);
+        self.record(action, &verb, names.first(), touched.len());
         Ok(())
     }
 
@@ -612,6 +625,37 @@ impl Container {
         }
         Ok(())
     }
+}
+
+/// `names` and every service they require, directly or not.
+fn requirements(plan: &Layer, names: &[String]) -> BTreeSet<String> {
+    let mut all = BTreeSet::new();
+    let mut todo: Vec<String> = names.to_vec();
+    while let Some(name) = todo.pop() {
+        if all.insert(name.clone())
+            && let Some(service) = plan.services.get(&name)
+        {
+            todo.extend(service.requires.iter().cloned());
+        }
+    }
+    all
+}
+
+/// `names` and every service that requires them, directly or not.
+fn dependents(plan: &Layer, names: &[String]) -> BTreeSet<String> {
+    let mut all = BTreeSet::new();
+    let mut todo: Vec<String> = names.to_vec();
+    while let Some(name) = todo.pop() {
+        if all.insert(name.clone()) {
+            todo.extend(
+                plan.services
+                    .iter()
+                    .filter(|(_, s)| s.requires.contains(&name))
+                    .map(|(n, _)| n.clone()),
+            );
+        }
+    }
+    all
 }
 
 /// The directory `path` is in (`/` for a top-level path).
@@ -806,18 +850,29 @@ impl Pebble for Container {
                 _ => {}
             }
         }
-        for (name, service) in &plan.services {
-            if service.startup == Some(Startup::Enabled) {
-                if self.services.get(name) != Some(&ServiceStatus::Active) {
-                    self.run_service(name, &plan);
-                }
-                if !affected.contains(name) {
-                    affected.push(name.clone());
-                }
+        // Enabled services and those restarted are started, with what they require.
+        let mut to_start: Vec<String> = plan
+            .services
+            .iter()
+            .filter(|(_, service)| service.startup == Some(Startup::Enabled))
+            .map(|(name, _)| name.clone())
+            .collect();
+        to_start.extend(
+            affected
+                .iter()
+                .filter(|n| plan.services.contains_key(*n))
+                .cloned(),
+        );
+        for name in requirements(&plan, &to_start) {
+            if self.services.get(&name) != Some(&ServiceStatus::Active) {
+                self.run_service(&name, &plan);
+            }
+            if !affected.contains(&name) {
+                affected.push(name);
             }
         }
         affected.sort();
-        self.record("replan", "Replan", &affected);
+        self.record("replan", "Replan", affected.first(), affected.len());
         Ok(())
     }
 
