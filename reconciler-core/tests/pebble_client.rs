@@ -15,7 +15,10 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use reconciler_core::juju::PebbleClient;
-use reconciler_core::pebble::{BodySize, ErrorKind, Pebble, PebbleError};
+use reconciler_core::pebble::{
+    BodySize, ErrorKind, ListFilesOptions, MakeDirOptions, NoticeQuery, NoticeType, Pebble,
+    PebbleError, PushOptions,
+};
 use reconciler_core::{ComponentError, StatusKind};
 
 const DEADLINE: Duration = Duration::from_secs(1);
@@ -615,4 +618,191 @@ fn a_missing_socket_is_a_connection_error_and_waiting() {
     // A connection error is not a hung Pebble: the next request is tried.
     let e = client.plan().unwrap_err();
     assert!(matches!(e, PebbleError::Connection { .. }), "{e:?}");
+}
+
+/// Reads a whole request: its head and its body (of the `Content-Length` given).
+fn read_request(stream: &mut UnixStream) -> (String, Vec<u8>) {
+    let head = read_head(stream);
+    let length: usize = head
+        .lines()
+        .find_map(|l| l.strip_prefix("Content-Length: "))
+        .and_then(|n| n.trim().parse().ok())
+        .unwrap_or(0);
+    let mut body = vec![0; length];
+    stream.read_exact(&mut body).unwrap();
+    (head, body)
+}
+
+/// A fake that sends each request to the test and answers `response`.
+fn recording(response: &'static str) -> (Fake, mpsc::Receiver<(String, Vec<u8>)>) {
+    let (tx, rx) = mpsc::channel();
+    let tx = std::sync::Mutex::new(tx);
+    let fake = Fake::serve(move |mut stream, _| {
+        let request = read_request(&mut stream);
+        let _ = tx.lock().unwrap().send(request);
+        let _ = stream.write_all(response.as_bytes());
+    });
+    (fake, rx)
+}
+
+fn ok(result: &str) -> &'static str {
+    let body = format!(r#"{{"type":"sync","status-code":200,"status":"OK","result":{result}}}"#);
+    String::leak(format!(
+        "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    ))
+}
+
+#[test]
+fn push_with_sends_the_mode_the_owner_and_make_dirs() {
+    let (fake, rx) = recording(ok(r#"[{"path":"/etc/app.conf"}]"#));
+    let options = PushOptions {
+        permissions: Some(0o640),
+        user: Some("app".into()),
+        user_id: Some(1000),
+        group: Some("app".into()),
+        group_id: Some(1001),
+        make_dirs: false,
+    };
+    fake.client()
+        .push_with("/etc/app.conf", b"content", &options)
+        .unwrap();
+    let (_, body) = rx.recv_timeout(BOUND).unwrap();
+    let body = String::from_utf8(body).unwrap();
+    let metadata = body
+        .lines()
+        .find(|l| l.starts_with('{'))
+        .expect("the request part");
+    let metadata: serde_json::Value = serde_json::from_str(metadata).unwrap();
+    assert_eq!(
+        metadata,
+        serde_json::json!({
+            "action": "write",
+            "files": [{
+                "path": "/etc/app.conf",
+                "make-dirs": false,
+                "permissions": "640",
+                "user": "app",
+                "user-id": 1000,
+                "group": "app",
+                "group-id": 1001,
+            }],
+        })
+    );
+
+    // The defaults: parent directories made, no mode, no owner.
+    let (fake, rx) = recording(ok(r#"[{"path":"/etc/app.conf"}]"#));
+    fake.client().push("/etc/app.conf", b"content").unwrap();
+    let (_, body) = rx.recv_timeout(BOUND).unwrap();
+    let body = String::from_utf8(body).unwrap();
+    assert!(
+        body.contains(r#"{"action":"write","files":[{"make-dirs":true,"path":"/etc/app.conf"}]}"#),
+        "{body}"
+    );
+}
+
+#[test]
+fn a_mode_pebble_cannot_take_is_refused_without_sending() {
+    let (fake, rx) = recording(ok("[]"));
+    let options = PushOptions {
+        permissions: Some(0o4755),
+        ..PushOptions::default()
+    };
+    let e = fake
+        .client()
+        .push_with("/etc/app.conf", b"x", &options)
+        .unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "pebble workload: POST /v1/files: /etc/app.conf: generic-file-error: \
+         permissions must be a 3-digit octal string, got \"4755\""
+    );
+    let e = fake
+        .client()
+        .make_dir(
+            "/srv",
+            &MakeDirOptions {
+                permissions: Some(0o1777),
+                ..MakeDirOptions::default()
+            },
+        )
+        .unwrap_err();
+    assert!(
+        matches!(
+            e,
+            PebbleError::Path {
+                kind: ErrorKind::GenericFileError,
+                ..
+            }
+        ),
+        "{e:?}"
+    );
+    assert!(rx.try_recv().is_err(), "nothing was sent");
+}
+
+#[test]
+fn list_files_checks_and_notices_send_what_pebble_reads() {
+    let (fake, rx) = recording(ok("[]"));
+    let mut client = fake.client();
+    client
+        .list_files(
+            "/etc/my app",
+            &ListFilesOptions {
+                pattern: Some("*.conf".into()),
+                itself: true,
+            },
+        )
+        .unwrap();
+    let (head, _) = rx.recv_timeout(BOUND).unwrap();
+    assert!(
+        head.starts_with(
+            "GET /v1/files?action=list&path=/etc/my%20app&pattern=%2A.conf&itself=true HTTP/1.1\r\n"
+        ),
+        "{head}"
+    );
+    client
+        .notices(&NoticeQuery {
+            types: vec![NoticeType::Custom, NoticeType::Warning],
+            keys: vec!["example.com/a".into()],
+            after: Some("2024-01-02T03:04:05.5Z".into()),
+        })
+        .unwrap();
+    let (head, _) = rx.recv_timeout(BOUND).unwrap();
+    assert!(
+        head.starts_with(
+            "GET /v1/notices?types=custom&types=warning&keys=example.com/a&after=2024-01-02T03%3A04%3A05.5Z HTTP/1.1\r\n"
+        ),
+        "{head}"
+    );
+
+    let (fake, rx) = recording(ok(r#"{"changed":["a"]}"#));
+    assert_eq!(fake.client().stop_checks(&["a", "b"]).unwrap(), ["a"]);
+    let (head, body) = rx.recv_timeout(BOUND).unwrap();
+    assert!(head.starts_with("POST /v1/checks HTTP/1.1\r\n"), "{head}");
+    assert_eq!(
+        serde_json::from_slice::<serde_json::Value>(&body).unwrap(),
+        serde_json::json!({"action": "stop", "checks": ["a", "b"]})
+    );
+
+    let (fake, rx) = recording(ok(r#"{"id":"42"}"#));
+    let data = [("k".to_owned(), "v".to_owned())].into();
+    assert_eq!(fake.client().notify("example.com/a", &data).unwrap(), "42");
+    let (_, body) = rx.recv_timeout(BOUND).unwrap();
+    assert_eq!(
+        serde_json::from_slice::<serde_json::Value>(&body).unwrap(),
+        serde_json::json!({"action": "add", "type": "custom", "key": "example.com/a", "data": {"k": "v"}})
+    );
+}
+
+#[test]
+fn a_plan_from_a_newer_pebble_keeps_what_this_version_does_not_know() {
+    let plan = "services:\n  a:\n    override: replace\n    command: run\n    startup: someday\n    new-field: 1\nnew-section: {x: y}\n";
+    let (fake, _rx) = recording(ok(&serde_json::to_string(plan).unwrap()));
+    let layer = fake.client().plan().unwrap();
+    assert_eq!(
+        layer.services["a"].startup,
+        Some(reconciler_core::pebble::Startup::Other("someday".into()))
+    );
+    assert_eq!(layer.services["a"].extra["new-field"], serde_json::json!(1));
+    assert_eq!(layer.extra["new-section"], serde_json::json!({"x": "y"}));
 }

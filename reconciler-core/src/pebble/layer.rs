@@ -50,8 +50,9 @@ pub(crate) trait Field: Sized {
     fn is_unset(&self) -> bool;
     /// Writes the field as `key` into `map`.
     fn put<M: SerializeMap>(&self, key: &str, map: &mut M) -> Result<(), M::Error>;
-    /// Reads the field's value from `map`.
-    fn take<'de, A: MapAccess<'de>>(map: &mut A) -> Result<Self, A::Error>;
+    /// Reads the field's value from `map`. An error of the format's own names the
+    /// field's path; one raised here starts with `key`.
+    fn take<'de, A: MapAccess<'de>>(key: &str, map: &mut A) -> Result<Self, A::Error>;
 }
 
 macro_rules! plain_field {
@@ -64,7 +65,7 @@ macro_rules! plain_field {
             fn put<M: SerializeMap>(&self, key: &str, map: &mut M) -> Result<(), M::Error> {
                 map.serialize_entry(key, self)
             }
-            fn take<'de, A: MapAccess<'de>>(map: &mut A) -> Result<Self, A::Error> {
+            fn take<'de, A: MapAccess<'de>>(_: &str, map: &mut A) -> Result<Self, A::Error> {
                 map.next_value()
             }
         }
@@ -99,9 +100,9 @@ impl Field for Option<Duration> {
     fn put<M: SerializeMap>(&self, key: &str, map: &mut M) -> Result<(), M::Error> {
         map.serialize_entry(key, &self.map(format_go_duration))
     }
-    fn take<'de, A: MapAccess<'de>>(map: &mut A) -> Result<Self, A::Error> {
+    fn take<'de, A: MapAccess<'de>>(key: &str, map: &mut A) -> Result<Self, A::Error> {
         let text: Option<String> = map.next_value()?;
-        text.map(|t| parse_go_duration(&t).map_err(A::Error::custom))
+        text.map(|t| parse_go_duration(&t).map_err(|e| A::Error::custom(format!("{key}: {e}"))))
             .transpose()
     }
 }
@@ -163,18 +164,12 @@ macro_rules! layer_struct {
                             match key.as_str() {
                                 $(
                                     $key => {
-                                        out.$field = Field::take(&mut map).map_err(|e| {
-                                            A::Error::custom(format!(concat!("field `", $key, "` of a ", $what, ": {}"), e))
-                                        })?;
+                                        out.$field = Field::take($key, &mut map)?;
                                         seen.push($key);
                                     }
                                 )*
                                 _ => {
-                                    let value: serde_json::Value = map.next_value().map_err(|e| {
-                                        A::Error::custom(format!(
-                                            concat!("unknown field `{}` of a ", $what, ": {}"), key, e
-                                        ))
-                                    })?;
+                                    let value: serde_json::Value = map.next_value()?;
                                     out.extra.insert(key, value);
                                 }
                             }
@@ -204,7 +199,12 @@ macro_rules! word_enum {
         }
     ) => {
         $(#[$meta])*
+        ///
+        /// A word this version does not know is kept as `Other(word)`; a later version
+        /// may know it (so compare with [`from_word`](Self::from_word) rather than
+        /// matching `Other` on a word).
         #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+        #[non_exhaustive]
         pub enum $name {
             $( $(#[$vmeta])* $variant, )*
             /// A word this version does not know, as Pebble wrote it.

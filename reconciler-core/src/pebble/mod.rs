@@ -3,6 +3,25 @@
 //! `testing` and the HTTP client that talks to a real `pebble` daemon over its unix socket
 //! both implement [`Pebble`], and both fail with the same [`PebbleError`] variants, so
 //! code that matches on them behaves the same in unit tests and under Juju.
+//!
+//! ```
+//! use reconciler_core::pebble::{ErrorKind, ListFilesOptions, Pebble, PebbleError, PushOptions};
+//! use reconciler_core::testing::Container;
+//!
+//! let mut container = Container::new("workload").with_user("app", 1000);
+//! let secret = PushOptions { permissions: Some(0o600), user: Some("app".into()), ..PushOptions::default() };
+//! container.push_with("/etc/app/secret.conf", b"token", &secret)?;
+//! let info = &container.list_files("/etc/app", &ListFilesOptions::default())?[0];
+//! assert_eq!((info.name.as_str(), info.permissions, info.user_id), ("secret.conf", 0o600, Some(1000)));
+//! assert!(container.exists("/etc/app")?);
+//!
+//! // A directory where a file is expected: Pebble's per-file error, naming the path.
+//! match container.push("/etc/app", b"x") {
+//!     Err(PebbleError::Path { path, kind: ErrorKind::GenericFileError, .. }) => assert_eq!(path, "/etc/app"),
+//!     other => panic!("{other:?}"),
+//! }
+//! # Ok::<(), PebbleError>(())
+//! ```
 
 mod checks;
 mod error;
@@ -21,7 +40,7 @@ pub use layer::{
     Check, CheckLevel, ExecCheck, Extra, HttpCheck, Layer, LogTarget, LogTargetType, Override,
     Service, ServiceAction, Startup, TcpCheck,
 };
-#[cfg(feature = "testing")]
+#[cfg(any(test, feature = "testing"))]
 pub(crate) use notices::valid_custom_key;
 pub use notices::{NoticeQuery, NoticeType, PebbleNotice};
 
@@ -64,7 +83,10 @@ pub trait Pebble {
     fn can_connect(&mut self) -> bool;
 
     /// Adds a layer (`POST /v1/layers`); with `combine`, merges into an existing layer of
-    /// the same label.
+    /// the same label. A layer that would leave the plan invalid (a service without a
+    /// command, a check without `http`, `tcp` or `exec`, a dependency on a service that
+    /// does not exist, ...) is refused with a [`PebbleError::Api`] of status 400 giving
+    /// Pebble's reason, and the plan stays as it was.
     fn add_layer(&mut self, label: &str, layer: &Layer, combine: bool) -> Result<(), PebbleError>;
 
     /// The combined plan of every layer (`GET /v1/plan`).

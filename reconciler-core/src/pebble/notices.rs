@@ -67,7 +67,6 @@ pub struct PebbleNotice {
 
 impl PebbleNotice {
     /// A notice with these fields, for the in-memory container and tests.
-    #[allow(clippy::too_many_arguments)]
     pub fn new(
         id: impl Into<String>,
         type_: NoticeType,
@@ -93,7 +92,7 @@ impl PebbleNotice {
 
 /// Whether `key` is a valid custom notice key (`example.com/path`, lowercase letters,
 /// digits and dashes), as Pebble checks it.
-#[cfg(feature = "testing")]
+#[cfg(any(test, feature = "testing"))]
 pub(crate) fn valid_custom_key(key: &str) -> bool {
     fn words(part: &str) -> bool {
         // [a-z0-9]+(-[a-z0-9]+)*

@@ -414,12 +414,13 @@ impl Container {
         }
     }
 
-    /// Records a change as Pebble summarises it: `Replan service "a" and 2 more`.
-    fn record(&mut self, kind: &str, verb: &str, names: &[String]) {
-        let summary = match names {
-            [] => format!("{verb} - no services"),
-            [one] => format!("{verb} service {one:?}"),
-            [first, rest @ ..] => format!("{verb} service {first:?} and {} more", rest.len()),
+    /// Records a change as Pebble summarises it: `Replan service "a" and 2 more`, for
+    /// `first` of `count` services.
+    fn record(&mut self, kind: &str, verb: &str, first: Option<&String>, count: usize) {
+        let summary = match (first, count) {
+            (None, _) | (_, 0) => format!("{verb} - no services"),
+            (Some(first), 1) => format!("{verb} service {first:?}"),
+            (Some(first), n) => format!("{verb} service {first:?} and {} more", n - 1),
         };
         self.change_log.push(ChangeRecord {
             kind: kind.to_owned(),
@@ -457,20 +458,32 @@ impl Container {
                 ));
             }
         }
-        for name in names {
-            match action {
-                "stop" => {
-                    self.services
-                        .insert((*name).to_owned(), ServiceStatus::Inactive);
-                    self.started.remove(*name);
-                }
-                "start" if self.services.get(*name) == Some(&ServiceStatus::Active) => {}
-                _ => self.run_service(name, &plan),
-            }
-        }
-        let verb = format!("{}{}", action[..1].to_uppercase(), &action[1..]);
         let names: Vec<String> = names.iter().map(|n| (*n).to_owned()).collect();
-        self.record(action, &verb, &names);
+        // As Pebble orders them: starting a service starts what it requires, stopping
+        // one stops what requires it.
+        let touched = match action {
+            "stop" => {
+                let stopped = dependents(&plan, &names);
+                for name in &stopped {
+                    self.services.insert(name.clone(), ServiceStatus::Inactive);
+                    self.started.remove(name);
+                }
+                stopped
+            }
+            _ => {
+                let started = requirements(&plan, &names);
+                for name in &started {
+                    let running = self.services.get(name) == Some(&ServiceStatus::Active);
+                    let restart = action == "restart" && names.contains(name);
+                    if !running || restart {
+                        self.run_service(name, &plan);
+                    }
+                }
+                started
+            }
+        };
+        let verb = format!("{}{}", action[..1].to_uppercase(), &action[1..]);
+        self.record(action, &verb, names.first(), touched.len());
         Ok(())
     }
 
@@ -618,6 +631,37 @@ impl Container {
     }
 }
 
+/// `names` and every service they require, directly or not.
+fn requirements(plan: &Layer, names: &[String]) -> BTreeSet<String> {
+    let mut all = BTreeSet::new();
+    let mut todo: Vec<String> = names.to_vec();
+    while let Some(name) = todo.pop() {
+        if all.insert(name.clone())
+            && let Some(service) = plan.services.get(&name)
+        {
+            todo.extend(service.requires.iter().cloned());
+        }
+    }
+    all
+}
+
+/// `names` and every service that requires them, directly or not.
+fn dependents(plan: &Layer, names: &[String]) -> BTreeSet<String> {
+    let mut all = BTreeSet::new();
+    let mut todo: Vec<String> = names.to_vec();
+    while let Some(name) = todo.pop() {
+        if all.insert(name.clone()) {
+            todo.extend(
+                plan.services
+                    .iter()
+                    .filter(|(_, s)| s.requires.contains(&name))
+                    .map(|(n, _)| n.clone()),
+            );
+        }
+    }
+    all
+}
+
 /// The directory `path` is in (`/` for a top-level path).
 fn parent(path: &str) -> &str {
     match path.rfind('/') {
@@ -639,14 +683,11 @@ fn glob(pattern: &[u8], name: &[u8]) -> bool {
     }
 }
 
-/// Combines layers in order, as Pebble builds its plan.
+/// Combines layers in order, as Pebble builds its plan (which has no summary or
+/// description). A merged entry keeps the `override` it had, as in Pebble.
 fn combine(layers: &[(String, Layer)]) -> Layer {
     let mut plan = Layer::default();
     for (_, layer) in layers {
-        if layer.summary.is_some() || layer.description.is_some() {
-            plan.summary = layer.summary.clone();
-            plan.description = layer.description.clone();
-        }
         for (name, service) in &layer.services {
             match (&service.override_, plan.services.get_mut(name)) {
                 (Override::Merge, Some(existing)) => merge_service(existing, service),
@@ -669,7 +710,6 @@ fn combine(layers: &[(String, Layer)]) -> Layer {
                     take!(existing, target; type_, location);
                     existing.services.extend(target.services.iter().cloned());
                     existing.labels.extend(target.labels.clone());
-                    existing.override_ = target.override_.clone();
                 }
                 _ => {
                     plan.log_targets.insert(name.clone(), target.clone());
@@ -692,7 +732,6 @@ fn merge_service(existing: &mut Service, new: &Service) {
     take!(existing, new; summary, description, startup, command, user, user_id, group,
         group_id, working_dir, on_success, on_failure, backoff_delay, backoff_factor,
         backoff_limit, kill_delay);
-    existing.override_ = new.override_.clone();
     existing.environment.extend(new.environment.clone());
     existing
         .on_check_failure
@@ -704,7 +743,6 @@ fn merge_service(existing: &mut Service, new: &Service) {
 
 fn merge_check(existing: &mut Check, new: &Check) {
     take!(existing, new; level, startup, period, timeout, threshold);
-    existing.override_ = new.override_.clone();
     if let Some(http) = &new.http {
         let old = existing.http.get_or_insert_with(Default::default);
         take!(old, http; url);
@@ -752,27 +790,12 @@ impl Pebble for Container {
     fn add_layer(&mut self, label: &str, layer: &Layer, combine: bool) -> Result<(), PebbleError> {
         let request = "POST /v1/layers";
         self.reachable(request)?;
-        match self.layers.iter().position(|(l, _)| l == label) {
-            Some(i) if combine => {
-                let existing = &self.layers[i].1;
-                let merged = self::combine(&[
-                    (label.to_owned(), existing.clone()),
-                    (label.to_owned(), layer.clone()),
-                ]);
-                let existing = &mut self.layers[i].1;
-                existing.services = merged.services;
-                existing.checks = merged.checks;
-                existing.log_targets = merged.log_targets;
-            }
-            Some(_) => {
-                // Pebble's own answer.
-                return Err(self.api_error(
-                    request,
-                    400,
-                    format!("layer {label:?} already exists"),
-                ));
-            }
-            None => self.layers.push((label.to_owned(), layer.clone())),
+        let before = self.layers.clone();
+        self.add_layer_unchecked(request, label, layer, combine)?;
+        // Pebble refuses a layer that leaves the plan invalid, and keeps the old plan.
+        if let Err(message) = validate(&self::combine(&self.layers)) {
+            self.layers = before;
+            return Err(self.api_error(request, 400, message));
         }
         Ok(())
     }
@@ -831,18 +854,29 @@ impl Pebble for Container {
                 _ => {}
             }
         }
-        for (name, service) in &plan.services {
-            if service.startup == Some(Startup::Enabled) {
-                if self.services.get(name) != Some(&ServiceStatus::Active) {
-                    self.run_service(name, &plan);
-                }
-                if !affected.contains(name) {
-                    affected.push(name.clone());
-                }
+        // Enabled services and those restarted are started, with what they require.
+        let mut to_start: Vec<String> = plan
+            .services
+            .iter()
+            .filter(|(_, service)| service.startup == Some(Startup::Enabled))
+            .map(|(name, _)| name.clone())
+            .collect();
+        to_start.extend(
+            affected
+                .iter()
+                .filter(|n| plan.services.contains_key(*n))
+                .cloned(),
+        );
+        for name in requirements(&plan, &to_start) {
+            if self.services.get(&name) != Some(&ServiceStatus::Active) {
+                self.run_service(&name, &plan);
+            }
+            if !affected.contains(&name) {
+                affected.push(name);
             }
         }
         affected.sort();
-        self.record("replan", "Replan", &affected);
+        self.record("replan", "Replan", affected.first(), affected.len());
         Ok(())
     }
 
@@ -890,8 +924,9 @@ impl Pebble for Container {
                 user_id: uid,
                 group_id: gid,
             };
-            self.make_dirs(&dir, &meta)
-                .map_err(|(kind, m)| self.path_error(request, path, kind, m))?;
+            self.make_dirs(&dir, &meta).map_err(|(kind, m)| {
+                self.path_error(request, path, kind, format!("cannot create directory: {m}"))
+            })?;
         }
         let permissions = crate::pebble::permissions_text(options.permissions)
             .map_err(|m| self.path_error(request, path, ErrorKind::GenericFileError, m))?;
@@ -1188,7 +1223,16 @@ impl Pebble for Container {
         if key.len() > 256 {
             return Err(self.api_error(request, 400, "key must be 256 bytes or less".into()));
         }
-        let now = timestamp(self.notices.len() as u64 + 1);
+        if serde_json::to_string(data).map_or(0, |d| d.len()) > 4096 {
+            return Err(self.api_error(
+                request,
+                400,
+                "total size of data must be 4096 bytes or less".into(),
+            ));
+        }
+        // One tick of the clock per occurrence, so times order as occurrences do.
+        let tick: u64 = self.notices.iter().map(|n| n.occurrences).sum();
+        let now = timestamp(tick + 1);
         if let Some(notice) = self
             .notices
             .iter_mut()
@@ -1215,6 +1259,120 @@ impl Pebble for Container {
     fn exec(&mut self, request: &ExecRequest) -> Result<ExecOutput, PebbleError> {
         self.run_exec(request)
     }
+}
+
+impl Container {
+    /// Adds or combines a layer without validating the plan.
+    fn add_layer_unchecked(
+        &mut self,
+        request: &str,
+        label: &str,
+        layer: &Layer,
+        combine: bool,
+    ) -> Result<(), PebbleError> {
+        match self.layers.iter().position(|(l, _)| l == label) {
+            Some(i) if combine => {
+                let existing = &self.layers[i].1;
+                let merged = self::combine(&[
+                    (label.to_owned(), existing.clone()),
+                    (label.to_owned(), layer.clone()),
+                ]);
+                let existing = &mut self.layers[i].1;
+                // As Pebble: the newer summary and description, the entries combined.
+                existing.summary = layer.summary.clone();
+                existing.description = layer.description.clone();
+                existing.services = merged.services;
+                existing.checks = merged.checks;
+                existing.log_targets = merged.log_targets;
+            }
+            Some(_) => {
+                // Pebble's own answer.
+                return Err(self.api_error(
+                    request,
+                    400,
+                    format!("layer {label:?} already exists"),
+                ));
+            }
+            None => self.layers.push((label.to_owned(), layer.clone())),
+        }
+        Ok(())
+    }
+}
+
+/// Pebble's checks of a combined plan, with its messages (the first problem found, in
+/// name order).
+fn validate(plan: &Layer) -> Result<(), String> {
+    for (name, service) in &plan.services {
+        if service.command.as_deref().unwrap_or_default().is_empty() {
+            return Err(format!("plan must define \"command\" for service {name:?}"));
+        }
+    }
+    for (name, check) in &plan.checks {
+        let mut kinds = 0;
+        if let Some(http) = &check.http {
+            if http.url.as_deref().unwrap_or_default().is_empty() {
+                return Err(format!("plan must set \"url\" for http check {name:?}"));
+            }
+            kinds += 1;
+        }
+        if let Some(tcp) = &check.tcp {
+            if tcp.port.unwrap_or(0) == 0 {
+                return Err(format!("plan must set \"port\" for tcp check {name:?}"));
+            }
+            kinds += 1;
+        }
+        if let Some(exec) = &check.exec {
+            if exec.command.as_deref().unwrap_or_default().is_empty() {
+                return Err(format!("plan must set \"command\" for exec check {name:?}"));
+            }
+            if let Some(context) = exec.service_context.as_deref().filter(|c| !c.is_empty())
+                && !plan.services.contains_key(context)
+            {
+                return Err(format!(
+                    "plan check {name:?} service context specifies non-existent service {context:?}"
+                ));
+            }
+            kinds += 1;
+        }
+        if kinds != 1 {
+            return Err(format!(
+                "plan must specify one of \"http\", \"tcp\", or \"exec\" for check {name:?}"
+            ));
+        }
+    }
+    for (name, target) in &plan.log_targets {
+        if target.type_.is_none() {
+            return Err(format!(
+                "plan must define \"type\" (\"loki\" or \"syslog\") for log target {name:?}"
+            ));
+        }
+        for service in &target.services {
+            let service = service.strip_prefix('-').unwrap_or(service);
+            if service != "all" && !plan.services.contains_key(service) {
+                return Err(format!(
+                    "log target {name:?} specifies unknown service {service:?}"
+                ));
+            }
+        }
+        if target.location.as_deref().unwrap_or_default().is_empty() {
+            return Err(format!(
+                "plan must define \"location\" for log target {name:?}"
+            ));
+        }
+    }
+    for service in plan.services.values() {
+        for other in service
+            .after
+            .iter()
+            .chain(&service.before)
+            .chain(&service.requires)
+        {
+            if !plan.services.contains_key(other) {
+                return Err(format!("service {other:?} does not exist"));
+            }
+        }
+    }
+    Ok(())
 }
 
 impl Container {
@@ -1317,5 +1475,218 @@ mod tests {
         }
         assert!(e.is_unavailable() && !e.is_timeout() && !e.is_not_found());
         assert!(!container.can_connect());
+    }
+
+    fn service_layer(command: &str, startup: Startup) -> Layer {
+        let mut layer = Layer::default();
+        layer.services.insert(
+            "svc".into(),
+            Service {
+                command: Some(command.into()),
+                startup: Some(startup),
+                ..Service::default()
+            },
+        );
+        layer
+    }
+
+    fn changes(container: &Container) -> Vec<(&str, &str)> {
+        container
+            .changes()
+            .iter()
+            .map(|c| (c.kind.as_str(), c.summary.as_str()))
+            .collect()
+    }
+
+    #[test]
+    fn replan_restarts_a_running_service_whose_definition_changed() {
+        let mut container = Container::new("workload");
+        container
+            .add_layer("base", &service_layer("sleep 1", Startup::Enabled), true)
+            .unwrap();
+        container.replan().unwrap();
+        assert_eq!(container.start_count("svc"), 1);
+        container
+            .add_layer("base", &service_layer("sleep 2", Startup::Enabled), true)
+            .unwrap();
+        container.replan().unwrap();
+        // Restarted with the new command, as Pebble does.
+        assert_eq!(container.start_count("svc"), 2);
+        assert_eq!(container.started["svc"].command.as_deref(), Some("sleep 2"));
+        assert_eq!(container.service_status("svc"), Some(ServiceStatus::Active));
+    }
+
+    #[test]
+    fn replan_of_a_changed_disabled_service_restarts_it_only_if_running() {
+        let mut container = Container::new("workload");
+        container
+            .add_layer("base", &service_layer("sleep 1", Startup::Disabled), true)
+            .unwrap();
+        container.replan().unwrap();
+        assert_eq!(container.start_count("svc"), 0);
+        container.start(&["svc"]).unwrap();
+        container
+            .add_layer("base", &service_layer("sleep 2", Startup::Disabled), true)
+            .unwrap();
+        container.replan().unwrap();
+        assert_eq!(container.start_count("svc"), 2);
+        assert_eq!(
+            changes(&container),
+            [
+                ("replan", "Replan - no services"),
+                ("start", "Start service \"svc\""),
+                ("replan", "Replan service \"svc\""),
+            ]
+        );
+    }
+
+    #[test]
+    fn an_unchanged_layer_restarts_nothing() {
+        let mut container = Container::new("workload");
+        let layer = service_layer("sleep 1", Startup::Enabled);
+        container.add_layer("base", &layer, true).unwrap();
+        container.replan().unwrap();
+        container.add_layer("base", &layer, true).unwrap();
+        container.replan().unwrap();
+        assert_eq!(container.start_count("svc"), 1);
+        // Both replans are recorded, as Pebble records them.
+        assert_eq!(changes(&container).len(), 2);
+    }
+
+    #[test]
+    fn replan_stops_a_running_service_no_longer_in_the_plan() {
+        let mut container =
+            Container::new("workload").with_service_status("gone", ServiceStatus::Active);
+        container.replan().unwrap();
+        assert_eq!(
+            container.service_status("gone"),
+            Some(ServiceStatus::Inactive)
+        );
+        assert_eq!(changes(&container), [("replan", "Replan service \"gone\"")]);
+    }
+
+    #[test]
+    fn a_service_set_running_by_the_test_is_not_restarted_by_an_unchanged_plan() {
+        let mut container = Container::new("workload")
+            .with_layer("base", service_layer("sleep 1", Startup::Enabled))
+            .with_service_status("svc", ServiceStatus::Active);
+        container.replan().unwrap();
+        assert_eq!(container.start_count("svc"), 0);
+    }
+
+    #[test]
+    fn service_actions_are_recorded_with_pebbles_summaries() {
+        let mut container = Container::new("workload");
+        let mut layer = service_layer("sleep 1", Startup::Disabled);
+        layer
+            .services
+            .insert("b".into(), layer.services["svc"].clone());
+        layer
+            .services
+            .insert("c".into(), layer.services["svc"].clone());
+        container.add_layer("base", &layer, false).unwrap();
+        container.start(&["svc", "b", "c"]).unwrap();
+        container.stop(&["b"]).unwrap();
+        container.restart(&["c", "svc"]).unwrap();
+        assert!(container.stop(&[]).is_err());
+        assert_eq!(
+            changes(&container),
+            [
+                ("start", "Start service \"svc\" and 2 more"),
+                ("stop", "Stop service \"b\""),
+                ("restart", "Restart service \"c\" and 1 more"),
+            ]
+        );
+        assert_eq!(container.start_count("c"), 2);
+    }
+
+    #[test]
+    fn removing_and_listing_behave_like_pebble() {
+        let mut container = Container::new("workload")
+            .with_file("/etc/app/a.conf", "a")
+            .with_file("/etc/app/b.txt", "b");
+        let list = |c: &mut Container, path: &str, pattern: Option<&str>| -> Vec<String> {
+            c.list_files(
+                path,
+                &ListFilesOptions {
+                    pattern: pattern.map(str::to_owned),
+                    itself: false,
+                },
+            )
+            .unwrap()
+            .into_iter()
+            .map(|i| i.name)
+            .collect()
+        };
+        assert_eq!(list(&mut container, "/etc/app", None), ["a.conf", "b.txt"]);
+        assert_eq!(list(&mut container, "/etc/app", Some("*.conf")), ["a.conf"]);
+        assert_eq!(list(&mut container, "/etc", None), ["app"]);
+        assert_eq!(list(&mut container, "/etc/app/a.conf", None), ["a.conf"]);
+
+        let e = container.remove_path("/etc/app", false).unwrap_err();
+        assert_eq!(e.kind(), Some(&ErrorKind::GenericFileError));
+        assert_eq!(
+            e.to_string(),
+            "pebble workload: POST /v1/files: /etc/app: generic-file-error: \
+             remove /etc/app: directory not empty"
+        );
+        container.remove_path("/etc/app/a.conf", false).unwrap();
+        container.remove_path("/etc/app/b.txt", false).unwrap();
+        // The directory stays, empty, and can now be removed.
+        assert!(container.exists("/etc/app").unwrap());
+        assert!(list(&mut container, "/etc/app", None).is_empty());
+        container.remove_path("/etc/app", false).unwrap();
+        assert!(!container.exists("/etc/app").unwrap());
+        // An error other than not-found is returned, not taken for "missing".
+        let e = container.exists("relative").unwrap_err();
+        assert!(matches!(e, PebbleError::Api { status: 400, .. }), "{e:?}");
+    }
+
+    #[test]
+    fn a_file_keeps_its_mode_and_owner() {
+        let mut container = Container::new("workload").with_user("app", 1000);
+        container
+            .push_with(
+                "/srv/secret",
+                b"x",
+                &PushOptions {
+                    permissions: Some(0o640),
+                    user: Some("app".into()),
+                    ..PushOptions::default()
+                },
+            )
+            .unwrap();
+        let info = container
+            .list_files("/srv/secret", &ListFilesOptions::default())
+            .unwrap()
+            .remove(0);
+        assert_eq!(info.permissions, 0o640);
+        assert_eq!((info.user_id, info.group_id), (Some(1000), Some(1000)));
+        assert_eq!(info.user.as_deref(), Some("app"));
+        assert_eq!(info.size, Some(1));
+        // The parent was created for the owner too.
+        assert_eq!(
+            container.file_meta["/srv"],
+            FileMeta {
+                permissions: 0o755,
+                user_id: 1000,
+                group_id: 1000
+            }
+        );
+        let e = container
+            .push_with(
+                "/srv/other",
+                b"x",
+                &PushOptions {
+                    group: Some("app".into()),
+                    ..PushOptions::default()
+                },
+            )
+            .unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "pebble workload: POST /v1/files: /srv/other: generic-file-error: \
+             cannot look up user and group: group: unknown group app"
+        );
     }
 }

@@ -472,12 +472,18 @@ impl Container {
         self
     }
 
-    /// This container knowing a user (with a primary group of the same name and id).
+    /// This container knowing a user, whose primary group's id is `id` too. Its group's
+    /// name, if it has one, is added with [`with_group`](Self::with_group).
     #[must_use]
     pub fn with_user(mut self, name: impl Into<String>, id: u32) -> Container {
-        let name = name.into();
-        self.groups.insert(name.clone(), id);
-        self.users.insert(name, id);
+        self.users.insert(name.into(), id);
+        self
+    }
+
+    /// This container knowing a group.
+    #[must_use]
+    pub fn with_group(mut self, name: impl Into<String>, id: u32) -> Container {
+        self.groups.insert(name.into(), id);
         self
     }
 

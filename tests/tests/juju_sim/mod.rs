@@ -453,6 +453,40 @@ impl PebbleDaemon {
     pub fn socket(&self) -> PathBuf {
         self.dir.join(".pebble.socket")
     }
+
+    /// Every change Pebble lists (`GET /v1/changes?select=all`), oldest first, as
+    /// (kind, summary): `("replan", "Replan service \"svc\"")`. For asserting what a
+    /// charm made Pebble do, as the in-memory container's `changes()` does.
+    pub fn changes(&self) -> Vec<(String, String)> {
+        use std::io::{Read, Write};
+        let mut stream = std::os::unix::net::UnixStream::connect(self.socket()).unwrap();
+        stream
+            .set_read_timeout(Some(Duration::from_secs(10)))
+            .unwrap();
+        // HTTP/1.0: the answer is not chunked and ends when the connection closes.
+        stream
+            .write_all(b"GET /v1/changes?select=all HTTP/1.0\r\nHost: localhost\r\n\r\n")
+            .unwrap();
+        let mut response = Vec::new();
+        stream.read_to_end(&mut response).unwrap();
+        let response = String::from_utf8(response).unwrap();
+        let (_, body) = response.split_once("\r\n\r\n").expect("a response body");
+        let envelope: serde_json::Value = serde_json::from_str(body).unwrap();
+        let mut changes: Vec<(u64, String, String)> = envelope["result"]
+            .as_array()
+            .expect("a list of changes")
+            .iter()
+            .map(|c| {
+                (
+                    c["id"].as_str().unwrap().parse().unwrap(),
+                    c["kind"].as_str().unwrap().to_owned(),
+                    c["summary"].as_str().unwrap().to_owned(),
+                )
+            })
+            .collect();
+        changes.sort();
+        changes.into_iter().map(|(_, k, s)| (k, s)).collect()
+    }
 }
 
 impl Drop for PebbleDaemon {
