@@ -454,11 +454,12 @@ impl<F> PebbleFilesComponent<F> {
 impl<D: Copy, F: PebbleFiles<D>> Component<D> for PebbleFilesComponent<F> {
     fn configure_unit(&mut self, ctx: &mut Context<'_>, deps: D) -> Result<(), ComponentError> {
         self.state = None;
+        // Rendering needs no Pebble: a template mistake shows even while Pebble is down.
+        let rendered = render_all(self.files.files(ctx, deps)?)?;
         if !ctx.backend().pebble(&self.container)?.can_connect() {
             self.state = Some(FilesState::NoPebble);
             return Ok(());
         }
-        let rendered = render_all(self.files.files(ctx, deps)?)?;
         let key = pending_key(&self.container, "files");
         let wants_restarts = rendered.iter().any(|r| !r.file.used_by.is_empty());
         let mut restart = if wants_restarts {

@@ -3,15 +3,16 @@
 //!
 //! # What it does on a reconcile
 //!
-//! 1. Waits for Pebble: Waiting `waiting for Pebble in container <name>` until Pebble
-//!    answers.
-//! 2. Asks the workload for its layer and files ([`PebbleWorkload::layer`],
-//!    [`PebbleWorkload::files`]), renders every file's template, and pushes (with their mode and
-//!    owner) the files whose content, or the mode or owner they set, differs from the
-//!    container's, before touching the plan, so a service never
-//!    starts with an old config file. A template that fails to render makes the component
-//!    Blocked with the file, the template and the line, and nothing is pushed or
-//!    replanned. A push Pebble refuses makes it Blocked with the path and Pebble's reason.
+//! 1. Asks the workload for its layer and files ([`PebbleWorkload::layer`],
+//!    [`PebbleWorkload::files`]) and renders every file's template. None of this needs
+//!    Pebble, so a mistake here (bad config, a template that does not render: Blocked
+//!    with the file, the template and the line) shows even while Pebble is down, and
+//!    nothing is pushed or replanned.
+//! 2. Waits for Pebble: Waiting `waiting for Pebble in container <name>` until Pebble
+//!    answers. Then pushes (with their mode and owner) the files whose content, or the
+//!    mode or owner they set, differs from the container's, before touching the plan, so
+//!    a service never starts with an old config file. A push Pebble refuses makes it
+//!    Blocked with the path and Pebble's reason.
 //! 3. Adds the layer (under its label, combined with an earlier one of the same label) and
 //!    replans only when that changed the services of the plan, or when an enabled service
 //!    of the layer is not running. An unchanged layer is not replanned, so a hook that
@@ -246,12 +247,15 @@ impl<W> PebbleServiceComponent<W> {
 impl<D: Copy, W: PebbleWorkload<D>> Component<D> for PebbleServiceComponent<W> {
     fn configure_unit(&mut self, ctx: &mut Context<'_>, deps: D) -> Result<(), ComponentError> {
         self.state = None;
+        // The layer and the files first: they need no Pebble, and a mistake in them (bad
+        // config, a template that does not render) is the operator's to fix, so it shows
+        // even while Pebble is down.
+        let layer = self.workload.layer(ctx, deps)?;
+        let rendered = pebble_files::render_all(self.workload.files(ctx, deps)?)?;
         if !ctx.backend().pebble(&self.container)?.can_connect() {
             self.state = Some(State::NoPebble);
             return Ok(());
         }
-        let layer = self.workload.layer(ctx, deps)?;
-        let rendered = pebble_files::render_all(self.workload.files(ctx, deps)?)?;
 
         let pebble = ctx.backend().pebble(&self.container)?;
         let before = pebble.plan()?.services;

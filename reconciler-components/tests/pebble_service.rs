@@ -293,6 +293,21 @@ fn a_template_syntax_error_blocks_with_template_and_line_and_pushes_nothing() {
     assert_eq!(app_container(&out), &before);
 }
 
+/// A template mistake is the operator's to fix: it shows while Pebble is still down,
+/// rather than hiding behind "waiting for Pebble".
+#[test]
+fn a_template_error_shows_while_pebble_is_down() {
+    let state = with_app(Container::new("app").unreachable())
+        .with_config("web-template", "x\n{{ greting }}\n");
+    let out = harness().run::<Demo>(Event::ConfigChanged, state).unwrap();
+    assert_eq!(
+        out.status_of("app"),
+        Some(&Status::blocked(
+            "cannot render /etc/web.conf: template web.conf.j2 line 2: undefined value"
+        ))
+    );
+}
+
 #[test]
 fn a_missing_variable_blocks_naming_it_and_pushes_nothing() {
     let state = with_app(Container::new("app")).with_config("web-template", "x\n{{ greting }}\n");

@@ -34,7 +34,7 @@ fn state(leader: bool, relations: bool) -> SimState {
             .push(relation(1, "relation-1", "frontend", &["frontend/0"]));
         let mut r2 = relation(2, "relation-2", "consumer", &["consumer/0"]);
         r2.remote_app_data
-            .insert("namespace".into(), "team-a".into());
+            .insert("namespace".into(), "\"team-a\"".into());
         state.relations.push(r2);
     }
     state

@@ -21,7 +21,9 @@ mod juju_sim;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use my_charm::{KubernetesResources, PebbleWorkload, Relation1, Relation2};
+use my_charm::{KubernetesResources, MyCharm, NamespaceRequest, PublishAddress, Workload};
+use reconciler_components::pebble_service::PebbleServiceComponent;
+use reconciler_components::relation_data::{RelationDataRequirer, RelationDataSender};
 use reconciler_core::UpdateStatus;
 use reconciler_core::prelude::*;
 use reconciler_core::testing::{Container, Harness, Output, Relation, State};
@@ -41,7 +43,7 @@ fn relation_1() -> Relation {
 }
 
 fn relation_2() -> Relation {
-    Relation::new(2, "relation-2", "consumer").with_remote_app_data([("namespace", "team-a")])
+    Relation::new(2, "relation-2", "consumer").with_remote_app_data([("namespace", "\"team-a\"")])
 }
 
 /// The leader, with everything present: Pebble up, both relations, the remote data sent.
@@ -63,21 +65,27 @@ fn run<C: Charm>(event: Event, state: State) -> Output {
 #[derive(CharmReconciler)]
 struct BuggyCharm {
     #[component]
-    workload: PebbleWorkload,
+    workload: PebbleServiceComponent<Workload>,
     #[component(depends_on = [workload])]
-    relation_1: Relation1,
+    relation_1: RelationDataSender<PublishAddress>,
     #[component]
-    relation_2: Relation2,
+    relation_2: RelationDataRequirer<NamespaceRequest>,
     #[component(depends_on = [relation_2])]
     kubernetes_resources: BuggyResources,
 }
 
 impl Charm for BuggyCharm {
     fn new() -> BuggyCharm {
+        let MyCharm {
+            workload,
+            relation_1,
+            relation_2,
+            ..
+        } = MyCharm::new();
         BuggyCharm {
-            workload: PebbleWorkload::default(),
-            relation_1: Relation1::default(),
-            relation_2: Relation2::default(),
+            workload,
+            relation_1,
+            relation_2,
             kubernetes_resources: BuggyResources,
         }
     }
@@ -89,22 +97,28 @@ struct BuggyResources;
 #[derive(CharmReconciler)]
 struct StatusOnlyCharm {
     #[component]
-    workload: PebbleWorkload,
+    workload: PebbleServiceComponent<Workload>,
     #[component(depends_on = [workload])]
-    relation_1: Relation1,
+    relation_1: RelationDataSender<PublishAddress>,
     #[component]
-    relation_2: Relation2,
+    relation_2: RelationDataRequirer<NamespaceRequest>,
     #[component(depends_on = [relation_2])]
     kubernetes_resources: KubernetesResources,
 }
 
 impl Charm for StatusOnlyCharm {
     fn new() -> StatusOnlyCharm {
+        let MyCharm {
+            workload,
+            relation_1,
+            relation_2,
+            kubernetes_resources,
+        } = MyCharm::new();
         StatusOnlyCharm {
-            workload: PebbleWorkload::default(),
-            relation_1: Relation1::default(),
-            relation_2: Relation2::default(),
-            kubernetes_resources: KubernetesResources::default(),
+            workload,
+            relation_1,
+            relation_2,
+            kubernetes_resources,
         }
     }
 
@@ -113,13 +127,13 @@ impl Charm for StatusOnlyCharm {
     }
 }
 
-impl<'a> Component<&'a Relation2> for BuggyResources {
+impl<'a> Component<&'a RelationDataRequirer<NamespaceRequest>> for BuggyResources {
     fn configure_app_leader(
         &mut self,
         _ctx: &mut Context<'_>,
-        relation_2: &'a Relation2,
+        relation_2: &'a RelationDataRequirer<NamespaceRequest>,
     ) -> Result<(), ComponentError> {
-        let related = relation_2.related();
+        let related = relation_2.received();
         let _second = &related[related.len()];
         Ok(())
     }
@@ -193,7 +207,7 @@ fn juju_log_calls() -> String {
     let mut relation_2 = relation(2, "relation-2", "consumer", &["consumer/0"]);
     relation_2
         .remote_app_data
-        .insert("namespace".into(), "team-a".into());
+        .insert("namespace".into(), "\"team-a\"".into());
     state.relations.push(relation_2);
     let unit = Unit::my_charm(&state);
     let run = unit.dispatch("hooks/config-changed", &[]);

@@ -20,12 +20,13 @@ fn state() -> SimState {
     state
         .config
         .insert("command".into(), "/usr/bin/my-workload".into());
+    state.config.insert("greeting".into(), "hello".into());
     state
         .relations
         .push(relation(2, "relation-2", "consumer", &["consumer/0"]));
     state.relations[0]
         .remote_app_data
-        .insert("namespace".into(), "team-a".into());
+        .insert("namespace".into(), "\"team-a\"".into());
     state
 }
 
@@ -255,7 +256,7 @@ fn one_mebibyte_relation_value() {
     unit.update(|s| {
         s.relations[0]
             .remote_app_data
-            .insert("namespace".into(), big.clone());
+            .insert("namespace".into(), format!("\"{big}\""));
     });
     let run = unit.dispatch("hooks/config-changed", &[]);
     no_panic(&run);

@@ -32,6 +32,9 @@ fn assert_ok(run: &juju_sim::Run) {
     );
 }
 
+/// relation_2's status while nothing is related on relation-2.
+const RELATION_2_MISSING: &str = "missing relation `relation-2`: integrate with an application that requires the `my-resources` interface (`juju integrate my-charm:relation-2 <application>`)";
+
 #[test]
 fn my_charm_lifecycle() {
     let unit = Unit::my_charm(&juju_sim::my_charm_state("/usr/bin/my-workload"));
@@ -48,7 +51,8 @@ fn my_charm_lifecycle() {
         socket_template.display().to_string(),
     ));
 
-    // install: not the leader, Pebble not up, no relations.
+    // install: not the leader, Pebble not up, no relations: relation_2 is Blocked (it
+    // says what to integrate with), which is worse than the workload's Waiting.
     let run = unit.dispatch("hooks/install", &[]);
     assert_ok(&run);
     assert_eq!(
@@ -67,14 +71,15 @@ fn my_charm_lifecycle() {
             "is-leader --format=json",
             "config-get --format=json",
             "relation-ids relation-2 --format=json",
-            "status-set --application=False waiting -- [workload] waiting for Pebble in container workload",
+            format!("status-set --application=False blocked -- [relation_2] {RELATION_2_MISSING}")
+                .as_str(),
         ]
     );
     assert_eq!(run.juju_log_calls(), 1, "one batched juju-log");
     let state = unit.state();
     assert_eq!(
         state.unit_status.text(),
-        "waiting: [workload] waiting for Pebble in container workload"
+        format!("blocked: [relation_2] {RELATION_2_MISSING}")
     );
     assert!(
         state.juju_log[0].message.contains("workload ran in"),
@@ -105,14 +110,15 @@ fn my_charm_lifecycle() {
             "status-set"
         ]
     );
-    assert!(run.lines().contains(
-        &"status-set --application=True waiting -- [workload] waiting for Pebble in container workload".to_owned()
-    ));
+    assert!(run.lines().contains(&format!(
+        "status-set --application=True blocked -- [relation_2] {RELATION_2_MISSING}"
+    )));
     let state = unit.state();
     assert_eq!(state.app_status, state.unit_status);
     assert!(state.charm_state.is_empty());
 
-    // relation-1: created, joined, changed. relation_1 waits on the workload.
+    // relation-1: created, joined, changed. relation_1 waits on the workload; relation-2
+    // is still missing.
     unit.update(|s| s.relations.push(relation(1, "relation-1", "frontend", &[])));
     let vars = relation_env("relation-1", 1, "frontend", None);
     let run = unit.dispatch("hooks/relation-1-relation-created", &env(&vars));
@@ -128,7 +134,7 @@ fn my_charm_lifecycle() {
         assert_ok(&run);
         assert_eq!(
             unit.state().unit_status.text(),
-            "waiting: [workload] waiting for Pebble in container workload"
+            format!("blocked: [relation_2] {RELATION_2_MISSING}")
         );
     }
 
@@ -154,7 +160,7 @@ fn my_charm_lifecycle() {
         r.remote_units
             .insert("consumer/0".into(), Default::default());
         r.remote_app_data
-            .insert("namespace".into(), "team-a".into());
+            .insert("namespace".into(), "\"team-a\"".into());
     });
     let vars = relation_env("relation-2", 2, "consumer", Some("consumer/0"));
     for hook in ["relation-2-relation-joined", "relation-2-relation-changed"] {
@@ -199,6 +205,10 @@ fn my_charm_lifecycle() {
         [
             "is-leader",
             "config-get",
+            // The workload's services still to restart for a changed config file, kept
+            // until the restart succeeds (here the replan fails, so it stays).
+            "state-get",
+            "state-set",
             "relation-ids",
             "relation-list",
             "relation-get",
@@ -206,6 +216,13 @@ fn my_charm_lifecycle() {
             "status-set",
             "status-set"
         ]
+    );
+    // The config file was pushed before the replan, with its mode.
+    let conf = std::fs::read_to_string(&state.config["config-file"].as_str().unwrap())
+        .expect("the config file is in the container");
+    assert!(
+        conf.contains("port = 8080\ngreeting = \"hello\"\n"),
+        "{conf}"
     );
     // The component error went to juju-log at once, at ERROR.
     assert!(
@@ -249,12 +266,17 @@ fn my_charm_lifecycle() {
     assert_eq!(state.unit_status.text(), "active");
     assert_eq!(state.app_status, state.unit_status);
     assert_eq!(state.relations[0].local_unit_data["port"], "8080");
+    // Unit data only (no `--app`), values JSON-encoded.
     assert!(
         run.lines()
             .iter()
-            .any(|l| l.starts_with("relation-set -r 1 --app")),
+            .any(|l| l == "relation-set -r 1 --file -"),
         "{:#?}",
         run.lines()
+    );
+    assert_eq!(
+        state.relations[0].local_unit_data["address"],
+        "\"my-charm-0.my-charm-endpoints.test-model.svc.cluster.local\""
     );
 
     // relation-broken on relation-1: relation_1 is not configured for the broken relation.

@@ -36,7 +36,7 @@ fn relation_2_without_data() -> Relation {
 }
 
 fn relation_2() -> Relation {
-    relation_2_without_data().with_remote_app_data([("namespace", "team-a")])
+    relation_2_without_data().with_remote_app_data([("namespace", "\"team-a\"")])
 }
 
 fn keep(state: State) -> State {
@@ -45,46 +45,46 @@ fn keep(state: State) -> State {
 
 const STEPS: &[Step] = &[
     Step {
-        what: "the unit is installed; Pebble is not up yet",
+        what: "the unit is installed; Pebble is not up yet, nothing is related on relation-2",
         prepare: keep,
         event: || Event::Install,
-        expect: StatusKind::Waiting,
+        expect: StatusKind::Blocked,
     },
     Step {
         what: "this unit becomes the leader",
         prepare: |s| s.with_leader(true),
         event: || Event::LeaderElected,
-        expect: StatusKind::Waiting,
+        expect: StatusKind::Blocked,
     },
     Step {
         what: "the operator sets greeting",
         prepare: |s| s.with_config("greeting", "hi there"),
         event: || Event::ConfigChanged,
-        expect: StatusKind::Waiting,
+        expect: StatusKind::Blocked,
     },
     Step {
         what: "start",
         prepare: keep,
         event: || Event::Start,
-        expect: StatusKind::Waiting,
+        expect: StatusKind::Blocked,
     },
     Step {
         what: "frontend is integrated on relation-1",
         prepare: |s| s.with_relation(relation_1()),
         event: || Event::relation_created(&relation_1()),
-        expect: StatusKind::Waiting,
+        expect: StatusKind::Blocked,
     },
     Step {
         what: "frontend/0 joins",
         prepare: keep,
         event: || Event::relation_joined(&relation_1()),
-        expect: StatusKind::Waiting,
+        expect: StatusKind::Blocked,
     },
     Step {
         what: "frontend/0's data changes",
         prepare: keep,
         event: || Event::relation_changed(&relation_1()),
-        expect: StatusKind::Waiting,
+        expect: StatusKind::Blocked,
     },
     Step {
         what: "consumer is integrated on relation-2",
@@ -126,6 +126,13 @@ const STEPS: &[Step] = &[
         expect: StatusKind::Active,
     },
     Step {
+        what: "the operator changes greeting: only the config file changes, so the service \
+               is restarted without a replan",
+        prepare: |s| s.with_config("greeting", "good morning"),
+        event: || Event::ConfigChanged,
+        expect: StatusKind::Active,
+    },
+    Step {
         what: "the operator runs the restart action (the status is left as it was)",
         prepare: keep,
         event: || Event::action(my_charm::RESTART_ACTION),
@@ -135,13 +142,13 @@ const STEPS: &[Step] = &[
         what: "consumer is removed from relation-2",
         prepare: keep,
         event: || Event::relation_broken(&relation_2()),
-        expect: StatusKind::Waiting,
+        expect: StatusKind::Blocked,
     },
     Step {
         what: "periodic status check, relation-2 gone",
         prepare: |s| s.without_relation(relation_2().id),
         event: || Event::UpdateStatus,
-        expect: StatusKind::Waiting,
+        expect: StatusKind::Blocked,
     },
     Step {
         what: "the unit is removed",
@@ -217,6 +224,15 @@ fn main() -> ExitCode {
             if let Some(failure) = &action.failure {
                 println!("ACTION FAILED: {failure}");
                 failed = true;
+            }
+        }
+        let changes_before = state
+            .containers
+            .get("workload")
+            .map_or(0, |c| c.changes().len());
+        if let Some(container) = out.state.containers.get("workload") {
+            for change in &container.changes()[changes_before.min(container.changes().len())..] {
+                println!("pebble change: {} ({})", change.summary, change.kind);
             }
         }
         let resources = recorded_resources(out.state.stored.get(RESOURCES_KEY));

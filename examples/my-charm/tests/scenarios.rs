@@ -482,3 +482,128 @@ fn the_observed_names_are_the_ones_the_components_use() {
         ]
     );
 }
+
+#[test]
+fn the_config_file_is_rendered_from_the_template_and_pushed_before_the_layer() {
+    let out = run(Event::ConfigChanged, full_state(true));
+    let workload = &out.state.containers["workload"];
+    let file = &workload.files["/etc/my-workload/workload.conf"];
+    assert_eq!(
+        String::from_utf8_lossy(file),
+        "# Written by my-charm from templates/workload.conf.j2; edits are overwritten.\n\
+         port = 8080\ngreeting = \"hello\"\n"
+    );
+    assert_eq!(
+        workload.plan().services["workload"].environment["WORKLOAD_CONFIG"],
+        "/etc/my-workload/workload.conf"
+    );
+}
+
+#[test]
+fn a_changed_greeting_restarts_the_service_without_a_replan() {
+    let first = run(Event::ConfigChanged, full_state(true));
+    let before = first.state.containers["workload"].changes().len();
+    let out = run(
+        Event::ConfigChanged,
+        first.state.with_config("greeting", "good morning"),
+    );
+    let workload = &out.state.containers["workload"];
+    let new: Vec<&str> = workload.changes()[before..]
+        .iter()
+        .map(|c| c.summary.as_str())
+        .collect();
+    assert_eq!(new, ["Restart service \"workload\""]);
+    assert!(
+        String::from_utf8_lossy(&workload.files["/etc/my-workload/workload.conf"])
+            .contains("greeting = \"good morning\"")
+    );
+    assert_eq!(out.unit_status, Status::active());
+}
+
+#[test]
+fn an_unchanged_config_neither_replans_nor_restarts() {
+    let first = run(Event::ConfigChanged, full_state(true));
+    let before = first.state.containers["workload"].changes().to_vec();
+    let out = run(Event::UpdateStatus, first.state);
+    assert_eq!(out.state.containers["workload"].changes(), before);
+}
+
+#[test]
+fn a_relative_config_file_path_is_blocked_naming_it() {
+    let out = run(
+        Event::ConfigChanged,
+        full_state(true).with_config("config-file", "workload.conf"),
+    );
+    let status = out.status_of("workload").unwrap();
+    assert_eq!(
+        status.kind,
+        reconciler_core::StatusKind::Blocked,
+        "{status}"
+    );
+    assert!(
+        status.message.starts_with("cannot push workload.conf: "),
+        "{status}"
+    );
+    assert!(out.state.containers["workload"].layers.is_empty());
+}
+
+#[test]
+fn an_empty_command_is_blocked() {
+    let out = run(
+        Event::ConfigChanged,
+        full_state(true).with_config("command", " "),
+    );
+    assert_eq!(
+        out.status_of("workload"),
+        Some(&Status::blocked(
+            "config option `command` is empty: set it to the workload's command line"
+        ))
+    );
+}
+
+#[test]
+fn every_application_on_relation_2_gets_its_resources() {
+    let second = Relation::new(3, "relation-2", "reports")
+        .with_remote_app_data([("namespace", "\"team-b\"")]);
+    let out = run(
+        Event::relation_changed(&second),
+        full_state(true).with_relation(second.clone()),
+    );
+    assert_eq!(out.unit_status, Status::active());
+    let names: Vec<(String, String)> = recorded_resources(out.state.stored.get(RESOURCES_KEY))
+        .into_iter()
+        .map(|r| (r.namespace, r.name))
+        .collect();
+    assert_eq!(
+        names,
+        [
+            ("team-a".to_owned(), "my-charm-consumer".to_owned()),
+            ("team-a".to_owned(), "my-charm-consumer".to_owned()),
+            ("team-b".to_owned(), "my-charm-reports".to_owned()),
+            ("team-b".to_owned(), "my-charm-reports".to_owned()),
+        ]
+    );
+}
+
+#[test]
+fn a_namespace_of_the_wrong_type_is_blocked_naming_the_app_field_and_value() {
+    let bad =
+        Relation::new(2, "relation-2", "consumer").with_remote_app_data([("namespace", "42")]);
+    let state = full_state(true).without_relation(bad.id).with_relation(bad);
+    let out = run(Event::ConfigChanged, state);
+    let status = out.status_of("relation_2").unwrap();
+    assert_eq!(
+        status.kind,
+        reconciler_core::StatusKind::Blocked,
+        "{status}"
+    );
+    assert!(status.message.contains("`consumer`"), "{status}");
+    assert!(status.message.contains("namespace"), "{status}");
+    assert!(status.message.contains("42"), "{status}");
+    // Nothing is derived from bad data.
+    assert_eq!(
+        out.outcome_of("kubernetes_resources")
+            .map(|o| matches!(o, Outcome::Skipped { .. })),
+        Some(true)
+    );
+}

@@ -459,28 +459,23 @@ impl<T: DeserializeOwned> RelationDataRequirer<T> {
         self.read.as_ref().map_or(&[], |(received, _)| received)
     }
 
-    /// Reads every relation: what is complete and valid, and the status.
-    fn read(&self, ctx: &mut Context<'_>) -> (Vec<Received<T>>, Status) {
-        let relations = match ctx.backend().relation_ids(&self.endpoint) {
-            Ok(relations) => relations,
-            Err(error) => return (Vec::new(), ComponentError::from(error).status()),
-        };
+    /// Reads every relation: what is complete and valid, and the status. A hook tool
+    /// that fails is an error (the component failed, and the runtime logs it as such), not
+    /// a status about the data.
+    fn read(&self, ctx: &mut Context<'_>) -> Result<(Vec<Received<T>>, Status), BackendError> {
+        let relations = ctx.backend().relation_ids(&self.endpoint)?;
         if relations.is_empty() {
-            return (
+            return Ok((
                 Vec::new(),
                 Status::blocked(missing_relation(ctx, &self.endpoint)),
-            );
+            ));
         }
         let mut received = Vec::new();
         let mut problems = Problems::default();
         for relation in relations {
-            if let Err(error) = self.read_relation(ctx, relation, &mut received, &mut problems) {
-                problems
-                    .invalid
-                    .push(ComponentError::from(error).chain_text());
-            }
+            self.read_relation(ctx, relation, &mut received, &mut problems)?;
         }
-        (received, problems.status())
+        Ok((received, problems.status()))
     }
 
     fn read_relation(
@@ -563,7 +558,7 @@ impl Problems {
 
 impl<T: DeserializeOwned> Component for RelationDataRequirer<T> {
     fn configure_unit(&mut self, ctx: &mut Context<'_>, (): ()) -> Result<(), ComponentError> {
-        self.read = Some(self.read(ctx));
+        self.read = Some(self.read(ctx)?);
         Ok(())
     }
 
@@ -571,7 +566,10 @@ impl<T: DeserializeOwned> Component for RelationDataRequirer<T> {
         match &self.read {
             Some((_, status)) => status.clone(),
             // Not configured in this hook (a status-only update-status): read again.
-            None => self.read(ctx).1,
+            None => match self.read(ctx) {
+                Ok((_, status)) => status,
+                Err(error) => ComponentError::from(error).status(),
+            },
         }
     }
 

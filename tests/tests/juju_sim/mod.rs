@@ -171,13 +171,22 @@ impl Unit {
         unit
     }
 
-    /// A unit of `examples/my-charm`.
+    /// A unit of `examples/my-charm`. Unless `state` sets it, the `config-file` option
+    /// points into the unit's temp dir: the real Pebble of a test runs as the test's user,
+    /// who cannot write the default under `/etc`.
     pub fn my_charm(state: &SimState) -> Unit {
-        Unit::new(
+        let unit = Unit::new(
             my_charm_binary(),
             &workspace().join("examples/my-charm"),
             state,
-        )
+        );
+        let config_file = unit.dir.path().join("workload/workload.conf");
+        unit.update(|s| {
+            s.config
+                .entry("config-file")
+                .or_insert_with(|| config_file.to_str().unwrap().into());
+        });
+        unit
     }
 
     /// A unit of the test charm `tests/charms/panicky` (binary `src/bin/panicky-charm.rs`,
