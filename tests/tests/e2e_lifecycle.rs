@@ -218,7 +218,7 @@ fn my_charm_lifecycle() {
         ]
     );
     // The config file was pushed before the replan, with its mode.
-    let conf = std::fs::read_to_string(&state.config["config-file"].as_str().unwrap())
+    let conf = std::fs::read_to_string(state.config["config-file"].as_str().unwrap())
         .expect("the config file is in the container");
     assert!(
         conf.contains("port = 8080\ngreeting = \"hello\"\n"),
