@@ -566,36 +566,8 @@ impl Container {
             return Ok(None);
         }
         let fail = |why: String| format!("cannot look up user and group: {why}");
-        let mut uid = user_id;
-        if let Some(name) = user {
-            let found = if name == "root" {
-                Some(0)
-            } else {
-                self.users.get(name).copied()
-            };
-            let n = found.ok_or_else(|| fail(format!("user: unknown user {name}")))?;
-            if let Some(id) = user_id.filter(|id| *id != n) {
-                return Err(fail(format!(
-                    "user {name:?} UID ({n}) does not match user-id ({id})"
-                )));
-            }
-            uid = Some(n);
-        }
-        let mut gid = group_id;
-        if let Some(name) = group {
-            let found = if name == "root" {
-                Some(0)
-            } else {
-                self.groups.get(name).copied()
-            };
-            let n = found.ok_or_else(|| fail(format!("group: unknown group {name}")))?;
-            if let Some(id) = group_id.filter(|id| *id != n) {
-                return Err(fail(format!(
-                    "group {name:?} GID ({n}) does not match group-id ({id})"
-                )));
-            }
-            gid = Some(n);
-        }
+        let uid = resolve_id("user", "UID", user, user_id, &self.users).map_err(fail)?;
+        let gid = resolve_id("group", "GID", group, group_id, &self.groups).map_err(fail)?;
         match (uid, gid) {
             (Some(uid), Some(gid)) => Ok(Some((uid, gid))),
             (Some(uid), None) => {
@@ -1428,6 +1400,33 @@ impl Container {
         changed.sort();
         changed.dedup();
         Ok(changed)
+    }
+}
+
+/// The id of a user (or group) as Pebble resolves a files request's `user` and `user-id`
+/// (or `group` and `group-id`): the name looked up in `known` (`root` is 0), checked against
+/// the id when both are given; the id alone when only it is given.
+fn resolve_id(
+    kind: &str,
+    id_kind: &str,
+    name: &Option<String>,
+    id: Option<u32>,
+    known: &std::collections::BTreeMap<String, u32>,
+) -> Result<Option<u32>, String> {
+    let Some(name) = name else {
+        return Ok(id);
+    };
+    let found = if name == "root" {
+        Some(0)
+    } else {
+        known.get(name).copied()
+    };
+    let n = found.ok_or_else(|| format!("{kind}: unknown {kind} {name}"))?;
+    match id.filter(|id| *id != n) {
+        Some(id) => Err(format!(
+            "{kind} {name:?} {id_kind} ({n}) does not match {kind}-id ({id})"
+        )),
+        None => Ok(Some(n)),
     }
 }
 
