@@ -9,14 +9,14 @@ use reconciler_components::pebble_service::{PebbleServiceComponent, PebbleWorklo
 use reconciler_components::template::Template;
 use reconciler_core::pebble::{
     CheckInfo, ErrorKind, ExecOutput, ExecRequest, FileInfo, Layer, ListFilesOptions,
-    MakeDirOptions, NoticeQuery, Pebble, PebbleError, PebbleNotice, PushOptions, Service,
-    ServiceInfo, ServiceStatus, Startup,
+    MakeDirOptions, NoticeQuery, Pebble, PebbleError, PebbleNotice, PushOptions, ServiceInfo,
+    ServiceStatus,
 };
 use reconciler_core::prelude::*;
 use reconciler_core::testing::{Container, Harness, Output, State};
 use reconciler_core::{Handling, Outcome, UpdateStatus, reconcile};
 
-use support::TestBackend;
+use support::{TestBackend, config_string, enabled_service};
 
 const METADATA: &str = r#"
 name: demo
@@ -36,29 +36,14 @@ pub struct App {
     pub greeting: String,
 }
 
-fn string(ctx: &mut Context<'_>, key: &str) -> Result<String, ComponentError> {
-    Ok(ctx
-        .config_value(key)?
-        .and_then(|v| v.as_str().map(str::to_owned))
-        .unwrap_or_default())
-}
-
-fn service(command: &str) -> Service {
-    Service {
-        command: Some(command.to_owned()),
-        startup: Some(Startup::Enabled),
-        ..Service::default()
-    }
-}
-
 impl PebbleWorkload for App {
     fn layer(&mut self, ctx: &mut Context<'_>, (): ()) -> Result<Layer, ComponentError> {
-        self.greeting = string(ctx, "greeting")?;
-        let web = service(&string(ctx, "web-command")?);
+        self.greeting = config_string(ctx, "greeting")?;
+        let web = enabled_service(&config_string(ctx, "web-command")?);
         Ok(Layer {
             services: [
                 ("web".to_owned(), web),
-                ("worker".to_owned(), service("/bin/worker")),
+                ("worker".to_owned(), enabled_service("/bin/worker")),
             ]
             .into(),
             ..Layer::default()
@@ -66,7 +51,7 @@ impl PebbleWorkload for App {
     }
 
     fn files(&mut self, ctx: &mut Context<'_>, (): ()) -> Result<Vec<File>, ComponentError> {
-        let template = Template::new("web.conf.j2", string(ctx, "web-template")?);
+        let template = Template::new("web.conf.j2", config_string(ctx, "web-template")?);
         let workers = ctx.config_value("workers")?.and_then(|v| v.as_int());
         Ok(vec![
             File::template(
@@ -511,7 +496,7 @@ struct Typo;
 impl PebbleWorkload for Typo {
     fn layer(&mut self, _: &mut Context<'_>, (): ()) -> Result<Layer, ComponentError> {
         Ok(Layer {
-            services: [("web".to_owned(), service("/bin/web"))].into(),
+            services: [("web".to_owned(), enabled_service("/bin/web"))].into(),
             ..Layer::default()
         })
     }
@@ -620,7 +605,7 @@ pub struct Settings {
 
 impl Component for Settings {
     fn configure_unit(&mut self, ctx: &mut Context<'_>, (): ()) -> Result<(), ComponentError> {
-        self.motd = format!("{}, world", string(ctx, "greeting")?);
+        self.motd = format!("{}, world", config_string(ctx, "greeting")?);
         Ok(())
     }
     fn status(&self, _: &mut Context<'_>) -> Status {
@@ -635,7 +620,7 @@ pub struct Motd;
 impl<'a> PebbleWorkload<&'a Settings> for Motd {
     fn layer(&mut self, _: &mut Context<'_>, _: &'a Settings) -> Result<Layer, ComponentError> {
         Ok(Layer {
-            services: [("web".to_owned(), service("/bin/web"))].into(),
+            services: [("web".to_owned(), enabled_service("/bin/web"))].into(),
             ..Layer::default()
         })
     }

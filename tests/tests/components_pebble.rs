@@ -16,13 +16,13 @@ use reconciler_components::pebble_files::File;
 use reconciler_components::pebble_service::{PebbleServiceComponent, PebbleWorkload};
 use reconciler_components::template::Template;
 use reconciler_core::juju::PebbleClient;
-use reconciler_core::pebble::{Layer, Pebble, Service, ServiceStatus, Startup};
+use reconciler_core::pebble::{Layer, Pebble, ServiceStatus};
 use reconciler_core::prelude::*;
 use reconciler_core::testing::{Container, State};
 use reconciler_core::{Report, reconcile};
 
 use juju_sim::{PebbleDaemon, pebble_binary, temp_dir};
-use support::TestBackend;
+use support::{TestBackend, config_string, enabled_service};
 
 /// `web` (its command from the `web-command` option) and `worker`, each with a config file
 /// under `dir`.
@@ -48,27 +48,15 @@ impl App {
     }
 }
 
-fn option(ctx: &mut Context<'_>, key: &str) -> Result<String, ComponentError> {
-    Ok(ctx
-        .config_value(key)?
-        .and_then(|v| v.as_str().map(str::to_owned))
-        .unwrap_or_default())
-}
-
-fn enabled(command: &str) -> Service {
-    Service {
-        command: Some(command.to_owned()),
-        startup: Some(Startup::Enabled),
-        ..Service::default()
-    }
-}
-
 impl PebbleWorkload for App {
     fn layer(&mut self, ctx: &mut Context<'_>, (): ()) -> Result<Layer, ComponentError> {
         Ok(Layer {
             services: [
-                ("web".to_owned(), enabled(&option(ctx, "web-command")?)),
-                ("worker".to_owned(), enabled("sleep 300")),
+                (
+                    "web".to_owned(),
+                    enabled_service(&config_string(ctx, "web-command")?),
+                ),
+                ("worker".to_owned(), enabled_service("sleep 300")),
             ]
             .into(),
             ..Layer::default()
@@ -76,7 +64,7 @@ impl PebbleWorkload for App {
     }
 
     fn files(&mut self, ctx: &mut Context<'_>, (): ()) -> Result<Vec<File>, ComponentError> {
-        let greeting = option(ctx, "greeting")?;
+        let greeting = config_string(ctx, "greeting")?;
         let mode = ctx
             .config_value("web-mode")?
             .and_then(|v| v.as_int())

@@ -11,13 +11,14 @@ use std::collections::BTreeMap;
 
 use reconciler_core::pebble::{
     CheckInfo, ExecOutput, ExecRequest, FileInfo, Layer, ListFilesOptions, MakeDirOptions,
-    NoticeQuery, Pebble, PebbleError, PebbleNotice, PushOptions, ServiceInfo,
+    NoticeQuery, Pebble, PebbleError, PebbleNotice, PushOptions, Service, ServiceInfo, Startup,
 };
 use reconciler_core::testing::{MemoryBackend, State};
 use reconciler_core::{
     Backend, BackendError, Config, ConfigValue, Databag, JsonMap, LogLevel, Member, Port,
     RelationId, Scope, Status,
 };
+use reconciler_core::{ComponentError, Context};
 
 /// A [`Pebble`] that records the calls that change something (and `pull`s) before passing
 /// them on.
@@ -136,6 +137,23 @@ impl<P: Pebble> Pebble for Recorder<P> {
     fn exec(&mut self, request: &ExecRequest) -> Result<ExecOutput, PebbleError> {
         self.calls.push(format!("exec {request}"));
         self.inner.exec(request)
+    }
+}
+
+/// A string config option's value, empty when unset.
+pub fn config_string(ctx: &mut Context<'_>, key: &str) -> Result<String, ComponentError> {
+    Ok(ctx
+        .config_value(key)?
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default())
+}
+
+/// A service running `command`, started on replan.
+pub fn enabled_service(command: &str) -> Service {
+    Service {
+        command: Some(command.to_owned()),
+        startup: Some(Startup::Enabled),
+        ..Service::default()
     }
 }
 
