@@ -265,7 +265,7 @@ fn the_requirer_is_blocked_by_an_invalid_app_naming_it_the_field_and_the_value()
     assert_eq!(
         out.status_of("urls"),
         Some(&Status::blocked(
-            "`nginx` sent invalid data on `ingress`: `port`: invalid type: string \"eighty\", expected u16 (the value is \"\\\"eighty\\\"\")"
+            "`nginx` sent invalid data on `ingress`: `port`: invalid type: string \"eighty\", expected u16 (the value is `\"eighty\"`)"
         ))
     );
     assert!(!out.executed().contains(&"consumer"));
@@ -336,7 +336,7 @@ fn a_value_that_is_not_json_is_blocked_naming_the_app_the_field_and_the_value() 
     assert_eq!(
         out.status_of("urls"),
         Some(&Status::blocked(
-            "`istio` sent invalid data on `ingress`: `url`: the value \"http://istio\" is not JSON (expected value at line 1 column 1)"
+            "`istio` sent invalid data on `ingress`: `url`: the value `http://istio` is not JSON (expected value at line 1 column 1)"
         ))
     );
 }

@@ -67,14 +67,24 @@ pub(crate) fn decode<T: DeserializeOwned>(bag: &Databag) -> Result<T, DecodeErro
 /// The longest value an error message quotes; longer ones are cut.
 const QUOTED_VALUE_LIMIT: usize = 80;
 
-/// `value`, cut to [`QUOTED_VALUE_LIMIT`] characters with `...` when longer, Rust-quoted.
+/// `value` as the databag holds it, between backticks, cut to [`QUOTED_VALUE_LIMIT`]
+/// characters with `...` when longer; control characters escaped (`\n`), nothing else, so
+/// a JSON string reads `"five"` rather than `"\"five\""`.
 pub(crate) fn quote_value(value: &str) -> String {
-    if value.chars().count() <= QUOTED_VALUE_LIMIT {
-        format!("{value:?}")
-    } else {
-        let cut: String = value.chars().take(QUOTED_VALUE_LIMIT).collect();
-        format!("{cut:?}...")
+    let mut shown = String::new();
+    for c in value.chars().take(QUOTED_VALUE_LIMIT) {
+        if c.is_control() {
+            shown.extend(c.escape_default());
+        } else {
+            shown.push(c);
+        }
     }
+    let more = if value.chars().count() > QUOTED_VALUE_LIMIT {
+        "..."
+    } else {
+        ""
+    };
+    format!("`{shown}`{more}")
 }
 
 /// The error type of the map deserializer.
@@ -256,7 +266,7 @@ mod tests {
             decode::<Ingress>(&bag(&[("service", "\"istio\""), ("port", "70000")])).unwrap_err();
         assert_eq!(
             error.to_string(),
-            "`port`: invalid value: integer `70000`, expected u16 (the value is \"70000\")"
+            "`port`: invalid value: integer `70000`, expected u16 (the value is `70000`)"
         );
     }
 
@@ -265,7 +275,7 @@ mod tests {
         let error = decode::<Ingress>(&bag(&[("service", "istio"), ("port", "80")])).unwrap_err();
         assert_eq!(
             error.to_string(),
-            "`service`: the value \"istio\" is not JSON (expected value at line 1 column 1)"
+            "`service`: the value `istio` is not JSON (expected value at line 1 column 1)"
         );
     }
 
@@ -281,7 +291,9 @@ mod tests {
             error,
             DecodeError::Invalid {
                 field: "tls.cert".into(),
-                problem: "invalid type: integer `3`, expected a string (the value is \"{\\\"cert\\\": 3}\")".into(),
+                problem:
+                    "invalid type: integer `3`, expected a string (the value is `{\"cert\": 3}`)"
+                        .into(),
             }
         );
     }
@@ -289,6 +301,12 @@ mod tests {
     #[test]
     fn long_values_are_cut_in_messages() {
         let long = "x".repeat(200);
-        assert_eq!(quote_value(&long), format!("{:?}...", "x".repeat(80)));
+        assert_eq!(quote_value(&long), format!("`{}`...", "x".repeat(80)));
+    }
+
+    #[test]
+    fn values_are_shown_as_the_databag_holds_them_with_control_characters_escaped() {
+        assert_eq!(quote_value("\"five\""), "`\"five\"`");
+        assert_eq!(quote_value("a\nb\u{7}"), "`a\\nb\\u{7}`");
     }
 }
