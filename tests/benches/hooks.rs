@@ -3,15 +3,19 @@
 //! of many runs and the hook-tool calls one run makes. `scripts/bench-hooks.sh` runs it;
 //! the figures are in docs/benchmarks.md ("Whole hooks").
 //!
-//! Pebble is unreachable in these runs (the workload component reports Waiting), so the
-//! times are those of the charm and its hook tools, not of a workload starting.
+//! Pebble is unreachable in most rows (the workload component reports Waiting), so the
+//! times are those of the charm and its hook tools. The rows marked "Pebble up" start a
+//! real `pebble` daemon for the workload container (the workload is `sleep 300`): the
+//! warm-up runs push the config file, replan once and write the relation data, and the
+//! measured runs start from the state they left: the steady state, where the workload
+//! component reads Pebble's plan, services and file and nothing is changed or rewritten.
 
 #[path = "../tests/juju_sim/mod.rs"]
 mod juju_sim;
 
 use std::time::Duration;
 
-use juju_sim::{SimState, Unit, relation};
+use juju_sim::{PebbleDaemon, SimState, Unit, pebble_binary, relation};
 
 /// Runs per scenario (override with `BENCH_HOOK_RUNS`).
 const RUNS: usize = 200;
@@ -65,61 +69,106 @@ fn main() {
         .and_then(|v| v.parse().ok())
         .unwrap_or(RUNS);
     let my_charm = |leader, relations| Unit::my_charm(&state(leader, relations));
-    let scenarios: Vec<(&str, &str, Unit)> = vec![
+    let scenarios: Vec<(&str, &str, Unit, bool)> = vec![
         (
             "config-changed",
             "my-charm, leader, both relations",
             my_charm(true, true),
+            false,
         ),
         (
             "config-changed",
             "my-charm, non-leader, both relations",
             my_charm(false, true),
+            false,
         ),
         (
             "config-changed",
             "my-charm, leader, no relations",
             my_charm(true, false),
+            false,
         ),
         (
             "update-status",
             "my-charm, leader, both relations",
             my_charm(true, true),
+            false,
         ),
         (
             "update-status",
             "my-charm, non-leader, both relations",
             my_charm(false, true),
+            false,
         ),
         (
             "config-changed",
             "wide-charm (40 components), leader",
             Unit::wide(&wide_state(true)),
+            false,
         ),
         (
             "config-changed",
             "wide-charm (40 components), non-leader",
             Unit::wide(&wide_state(false)),
+            false,
+        ),
+        (
+            "config-changed",
+            "my-charm, leader, both relations, Pebble up",
+            my_charm(true, true),
+            true,
+        ),
+        (
+            "config-changed",
+            "my-charm, non-leader, both relations, Pebble up",
+            my_charm(false, true),
+            true,
         ),
     ];
     println!(
         "| hook | unit | median wall time | hook-tool calls (besides juju-log) | juju-log calls | calls |"
     );
     println!("|---|---|---|---|---|---|");
-    for (hook, label, mut unit) in scenarios {
+    for (hook, label, mut unit, pebble_up) in scenarios {
         // The unit's own state: `Unit::my_charm` adds what the state it was given leaves
         // out (the config file's path in the unit's temp dir); each run starts from it.
-        let initial = unit.state();
-        unit.env.push((
-            "RECONCILER_PEBBLE_SOCKET".into(),
-            "/nonexistent/{container}.socket".into(),
-        ));
+        let mut initial = unit.state();
+        let daemon = if pebble_up {
+            let binary =
+                pebble_binary().expect("the pebble binary (scripts/install-pebble.sh installs it)");
+            let daemon = PebbleDaemon::start(&binary, &unit.scratch("workload"));
+            let template = daemon
+                .socket()
+                .parent()
+                .unwrap()
+                .parent()
+                .unwrap()
+                .join("{container}/.pebble.socket");
+            unit.env.push((
+                "RECONCILER_PEBBLE_SOCKET".into(),
+                template.display().to_string(),
+            ));
+            initial.config.insert("command".into(), "sleep 300".into());
+            Some(daemon)
+        } else {
+            unit.env.push((
+                "RECONCILER_PEBBLE_SOCKET".into(),
+                "/nonexistent/{container}.socket".into(),
+            ));
+            None
+        };
         let path = format!("hooks/{hook}");
         // Warm up (page cache, dynamic loader).
         for _ in 0..5 {
             unit.set_state(&initial);
             unit.dispatch(&path, &[]);
         }
+        if pebble_up {
+            // The steady state: what the warm-up wrote (relation data, the charm's
+            // records) stays, as it would between two hooks under Juju.
+            initial = unit.state();
+        }
+        let changes_after_warm_up = daemon.as_ref().map(|d| d.changes().len());
         let mut times = Vec::with_capacity(runs);
         let mut last = None;
         for _ in 0..runs {
@@ -130,6 +179,20 @@ fn main() {
             last = Some(run);
         }
         let run = last.expect("at least one run");
+        // The steady state changes nothing in Pebble: no replan, no restart.
+        assert_eq!(
+            daemon.as_ref().map(|d| d.changes().len()),
+            changes_after_warm_up,
+            "{label}: the measured runs changed something in Pebble"
+        );
+        if pebble_up {
+            assert_eq!(run.code, 0);
+            assert!(
+                unit.state().unit_status.text()
+                    != "waiting: [workload] waiting for Pebble in container workload",
+                "{label}: Pebble was not reached"
+            );
+        }
         let mut tools: Vec<&str> = run.tools();
         tools.dedup();
         let counts: Vec<String> = {
