@@ -574,3 +574,21 @@ fn an_unusable_hook_tool_deadline_is_reported_and_the_default_used() {
             .any(|l| l.level == "WARNING" && l.message == expected)
     );
 }
+
+/// The stand-in `config-get` reports the defaults of options the model leaves unset, as
+/// Juju does; without that, my-charm would read `greeting` as unset and be Blocked.
+#[test]
+fn config_get_reports_the_metadata_defaults_of_unset_options() {
+    let unit = unit();
+    unit.update(|s| {
+        s.config.remove("greeting");
+        s.config.remove("command");
+    });
+    let run = unit.dispatch("hooks/config-changed", &[]);
+    no_panic(&run);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(
+        unit.state().unit_status.text(),
+        "waiting: [workload] waiting for Pebble in container workload"
+    );
+}

@@ -21,6 +21,24 @@ use state::TOOLS;
 
 use state::{Bag, Flood, SimLog, SimState, SimStatus};
 
+/// The config `config-get` reports: the defaults the charm's metadata declares (read from
+/// `JUJU_CHARM_DIR`), overlaid with the options the model sets. Without a charm directory
+/// (a tool run outside a hook) only the model's options.
+fn effective_config(set: &Map<String, Value>) -> Result<Map<String, Value>, Fail> {
+    let mut config = Map::new();
+    if let Some(dir) = std::env::var_os("JUJU_CHARM_DIR") {
+        let metadata = reconciler_core::metadata::Metadata::load(std::path::Path::new(&dir))
+            .map_err(|e| Fail(1, format!("ERROR cannot read the charm's metadata: {e}")))?;
+        for (key, value) in metadata.default_config() {
+            let value = serde_json::to_value(value)
+                .map_err(|e| Fail(1, format!("ERROR default of {key}: {e}")))?;
+            config.insert(key, value);
+        }
+    }
+    config.extend(set.iter().map(|(k, v)| (k.clone(), v.clone())));
+    Ok(config)
+}
+
 /// A tool failure: exit code and the message for stderr.
 struct Fail(u8, String);
 
@@ -311,9 +329,12 @@ fn handle(tool: &str, args: &[String], state: &mut SimState) -> Outcome {
             let flags = Flags::parse(args, &["--format"], &["--all", "-a"])?;
             flags.json_format()?;
             flags.positional_count(tool, 0..=1)?;
+            // As Juju does, options the operator has not set report their default from
+            // the charm's metadata.
+            let config = effective_config(&state.config)?;
             match flags.positional.first() {
-                Some(key) => json(state.config.get(key).unwrap_or(&Value::Null)),
-                None => json(&state.config),
+                Some(key) => json(config.get(key).unwrap_or(&Value::Null)),
+                None => json(&config),
             }
         }
         "relation-ids" => {
