@@ -19,7 +19,7 @@
 
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::{Child, Command, Stdio};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
@@ -52,6 +52,8 @@ impl User {
 pub struct ApiServer {
     /// Keeps the data directory alive for the test binary's life.
     _dir: tempfile::TempDir,
+    /// The watching shells of kine and kube-apiserver.
+    _watchers: Vec<Child>,
     dir: PathBuf,
     port: u16,
     /// How long the server took to answer `/readyz`, from starting kine.
@@ -89,8 +91,9 @@ fn free_port() -> u16 {
 }
 
 /// Runs `program` with `args` in the background, its output in `log`, under a shell loop
-/// that kills it once this test process is gone.
-fn spawn_watched(program: &Path, args: &[String], log: &Path) {
+/// that kills it once this test process is gone. The shell's handle is kept by the caller
+/// (the server lives as long as the test binary, so it is never waited for).
+fn spawn_watched(program: &Path, args: &[String], log: &Path) -> Child {
     let quoted: Vec<String> = std::iter::once(program.display().to_string())
         .chain(args.iter().cloned())
         .map(|a| format!("'{}'", a.replace('\'', r"'\''")))
@@ -109,7 +112,7 @@ fn spawn_watched(program: &Path, args: &[String], log: &Path) {
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
-        .expect("sh starts");
+        .expect("sh starts")
 }
 
 fn tail(path: &Path) -> String {
@@ -142,7 +145,7 @@ impl ApiServer {
         let started = Instant::now();
 
         let kine_port = free_port();
-        spawn_watched(
+        let kine_watcher = spawn_watched(
             &kine,
             &[
                 "--endpoint".into(),
@@ -198,10 +201,11 @@ impl ApiServer {
         ]
         .into();
         let log = dir.join("kube-apiserver.log");
-        spawn_watched(&apiserver, &args, &log);
+        let apiserver_watcher = spawn_watched(&apiserver, &args, &log);
 
         let server = ApiServer {
             _dir: tmp,
+            _watchers: vec![kine_watcher, apiserver_watcher],
             dir,
             port,
             started_in: Duration::ZERO,
