@@ -19,6 +19,8 @@
 #![warn(missing_docs)]
 
 pub mod gates;
+#[cfg(feature = "kubernetes")]
+pub mod kubernetes;
 pub mod pebble_files;
 pub mod pebble_service;
 pub mod relation_data;

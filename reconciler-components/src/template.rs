@@ -68,10 +68,21 @@ impl Template {
 
     /// Renders with a context already converted to a template value.
     pub(crate) fn render_value(&self, context: &minijinja::Value) -> Result<String, TemplateError> {
+        self.render_escaped(context, AutoEscape::None)
+    }
+
+    /// Renders with every `{{ ... }}` output escaped as `escape` says: `AutoEscape::Json`
+    /// writes each value as JSON (a quoted, escaped string for a string), which YAML reads
+    /// as the same value, so a value cannot add keys or documents to a YAML template.
+    pub(crate) fn render_escaped(
+        &self,
+        context: &minijinja::Value,
+        escape: AutoEscape,
+    ) -> Result<String, TemplateError> {
         let mut env = Environment::new();
         env.set_undefined_behavior(UndefinedBehavior::Strict);
         env.set_keep_trailing_newline(true);
-        env.set_auto_escape_callback(|_| AutoEscape::None);
+        env.set_auto_escape_callback(move |_| escape);
         let template = env
             .template_from_named_str(&self.name, &self.source)
             .map_err(|e| TemplateError::from_minijinja(&self.name, &e))?;
