@@ -393,3 +393,44 @@ fn a_unit_data_requirer_reads_every_remote_unit_and_ignores_jujus_keys() {
         ))
     );
 }
+
+/// The same charm with an optional requirer: no relation is an empty, Active state, so the
+/// consumer runs (and would clean up) instead of being skipped.
+#[derive(CharmReconciler)]
+struct Optional {
+    #[component]
+    urls: RelationDataRequirer<Url>,
+    #[component(depends_on = [urls])]
+    consumer: Consumer,
+}
+
+impl Charm for Optional {
+    fn new() -> Optional {
+        Optional {
+            urls: RelationDataRequirer::app("ingress").optional(),
+            consumer: Consumer::default(),
+        }
+    }
+}
+
+#[test]
+fn an_optional_requirer_without_a_relation_is_active_and_its_dependents_run() {
+    let out = harness()
+        .run::<Optional>(Event::ConfigChanged, State::default())
+        .unwrap();
+    assert_eq!(out.status_of("urls"), Some(&Status::active()));
+    assert_eq!(out.executed(), ["urls", "consumer"]);
+    // The dependent saw an empty state.
+    assert_eq!(out.status_of("consumer"), Some(&Status::active()));
+
+    // With a relation whose data is incomplete, it waits as usual and holds the consumer.
+    let state = State::default().with_relation(istio());
+    let out = harness()
+        .run::<Optional>(Event::relation_created(&istio()), state)
+        .unwrap();
+    assert_eq!(
+        out.status_of("urls").unwrap().kind,
+        reconciler_core::StatusKind::Waiting
+    );
+    assert_eq!(out.executed(), ["urls"]);
+}

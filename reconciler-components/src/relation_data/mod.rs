@@ -423,6 +423,8 @@ pub struct Received<T> {
 pub struct RelationDataRequirer<T> {
     endpoint: Cow<'static, str>,
     source: Source,
+    /// No relation is a valid, empty state (Active) rather than Blocked.
+    optional: bool,
     /// What was read, and the status, once `configure_unit` ran.
     read: Option<(Vec<Received<T>>, Status)>,
     _data: PhantomData<fn() -> T>,
@@ -443,9 +445,26 @@ impl<T: DeserializeOwned> RelationDataRequirer<T> {
         RelationDataRequirer {
             endpoint,
             source,
+            optional: false,
             read: None,
             _data: PhantomData,
         }
+    }
+
+    /// This requirer, Active with nothing received while the endpoint has no relation,
+    /// rather than Blocked.
+    ///
+    /// For an endpoint whose related applications each get something (a fan-out: objects,
+    /// accounts, routes per application), zero applications is a legitimate state, and
+    /// the components that depend on this one must run in it to clean up what they made
+    /// for the applications that left. A dependent is skipped while its dependency is not
+    /// Active, so a requirer whose empty state is legitimate reports it as Active: the
+    /// dependent then runs with an empty `received()` and removes what is no longer
+    /// wanted. Invalid or incomplete data still blocks or waits as usual, which keeps what
+    /// was made until the data is right again.
+    pub fn optional(mut self) -> RelationDataRequirer<T> {
+        self.optional = true;
+        self
     }
 
     /// The endpoint read.
@@ -465,10 +484,12 @@ impl<T: DeserializeOwned> RelationDataRequirer<T> {
     fn read(&self, ctx: &mut Context<'_>) -> Result<(Vec<Received<T>>, Status), BackendError> {
         let relations = ctx.backend().relation_ids(&self.endpoint)?;
         if relations.is_empty() {
-            return Ok((
-                Vec::new(),
-                Status::blocked(missing_relation(ctx, &self.endpoint)),
-            ));
+            let status = if self.optional {
+                Status::active()
+            } else {
+                Status::blocked(missing_relation(ctx, &self.endpoint))
+            };
+            return Ok((Vec::new(), status));
         }
         let mut received = Vec::new();
         let mut problems = Problems::default();
