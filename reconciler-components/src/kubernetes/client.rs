@@ -95,6 +95,29 @@ fn deadline() -> Duration {
         .map_or(DEFAULT_TIMEOUT, Duration::from_secs_f64)
 }
 
+/// How many apply requests are in flight at once. Measured against the test API server
+/// (kine on SQLite, `scripts/bench-kubernetes.sh`): 4 re-applies 50 unchanged objects in
+/// 106 ms against 138 ms one at a time and creates them as fast; 8 re-applies in 98 ms but
+/// creates in 394 ms against 225 ms, as concurrent writes contend in the storage.
+const IN_FLIGHT: usize = 4;
+
+/// What a failed request's outcome says: no answer in time, the API's error, or a
+/// connection failure.
+fn problem_of(
+    outcome: Result<Result<(), kube::Error>, tokio::time::error::Elapsed>,
+    deadline: Duration,
+) -> Problem {
+    match outcome {
+        Err(_) => Problem::Unreachable(format!("no answer within {} s", deadline.as_secs_f64())),
+        Ok(Err(kube::Error::Api(status))) => Problem::Api {
+            code: status.code,
+            message: status.message,
+        },
+        Ok(Err(other)) => Problem::Unreachable(other.to_string()),
+        Ok(Ok(())) => Problem::Unreachable("no error".into()),
+    }
+}
+
 /// A connected client.
 pub(crate) struct Kube {
     runtime: tokio::runtime::Runtime,
@@ -181,15 +204,51 @@ impl Kube {
         })
     }
 
-    /// Server-side applies `object` with `manager` as field manager, forcing conflicts.
-    pub(crate) fn apply(&self, object: &Resolved, manager: &str) -> Result<(), KubeError> {
-        let api = self.api(&object.scope());
+    /// Server-side applies `objects` with `manager` as field manager, forcing conflicts,
+    /// [`IN_FLIGHT`] requests at a time (the API server, not the charm, is what takes the
+    /// time: one request after another spends most of it waiting). Each request has the
+    /// deadline; on failures, the error of the first failing object in `objects`' order.
+    pub(crate) fn apply_all(&self, objects: &[Resolved], manager: &str) -> Result<(), KubeError> {
         let params = PatchParams::apply(manager).force();
-        self.run(
-            || format!("apply {}", object.describe()),
-            api.patch(&object.name, &params, &Patch::Apply(&object.value)),
-        )
-        .map(|_| ())
+        let deadline = self.deadline;
+        for batch in objects.chunks(IN_FLIGHT) {
+            let results = self.runtime.block_on(async {
+                let mut tasks = tokio::task::JoinSet::new();
+                for (index, object) in batch.iter().enumerate() {
+                    let api = self.api(&object.scope());
+                    let params = params.clone();
+                    let name = object.name.clone();
+                    let value = object.value.clone();
+                    tasks.spawn(async move {
+                        let outcome = tokio::time::timeout(
+                            deadline,
+                            api.patch(&name, &params, &Patch::Apply(&value)),
+                        )
+                        .await;
+                        (index, outcome.map(|r| r.map(|_| ())))
+                    });
+                }
+                let mut results: Vec<Option<_>> = (0..batch.len()).map(|_| None).collect();
+                while let Some(joined) = tasks.join_next().await {
+                    if let Ok((index, outcome)) = joined {
+                        results[index] = Some(outcome);
+                    }
+                }
+                results
+            });
+            for (object, result) in batch.iter().zip(results) {
+                let problem = match result {
+                    Some(Ok(Ok(()))) => continue,
+                    Some(outcome) => problem_of(outcome, deadline),
+                    None => Problem::Unreachable("the request's task failed".into()),
+                };
+                return Err(KubeError {
+                    action: format!("apply {}", object.describe()),
+                    problem,
+                });
+            }
+        }
+        Ok(())
     }
 
     /// The names of the objects of `scope` that `selector` selects.

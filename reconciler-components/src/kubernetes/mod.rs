@@ -173,11 +173,9 @@ impl<R> KubernetesComponent<R> {
         }
         let kube = self.kube().map_err(KubeError::into_component_error)?;
         let mut applied = Applied::default();
-        for object in &desired {
-            kube.apply(object, &app)
-                .map_err(KubeError::into_component_error)?;
-            applied.applied.push(object.describe());
-        }
+        kube.apply_all(&desired, &app)
+            .map_err(KubeError::into_component_error)?;
+        applied.applied = desired.iter().map(object::Resolved::describe).collect();
         let selector = format!("{MANAGED_BY_LABEL}={app},{MODEL_LABEL}={model}");
         for scope in &scopes {
             let keep: BTreeSet<&str> = desired
