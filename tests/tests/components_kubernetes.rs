@@ -399,3 +399,21 @@ fn a_non_leader_does_nothing_and_is_active() {
     assert_eq!(out.unit_status, Status::active());
     assert!(config_maps(&ns).is_empty());
 }
+
+#[test]
+fn an_object_listed_twice_is_blocked_before_anything_is_sent() {
+    let ns = namespace("twice");
+    let out = run(
+        &[config_map(&ns, "x", "1"), config_map(&ns, "x", "2")],
+        User::Admin,
+        Event::ConfigChanged,
+        leader("demo"),
+    );
+    assert_eq!(
+        out.status_of("resources"),
+        Some(&Status::blocked(
+            "ConfigMap twice/x is listed twice among the desired objects"
+        ))
+    );
+    assert!(config_maps(&ns).is_empty(), "nothing was applied");
+}

@@ -28,6 +28,7 @@
 //! | the API refuses: forbidden (403) | Blocked `forbidden to <verb> <kind> <name> in <namespace>: <API message>; grant the application's service account that right` |
 //! | the API refuses: invalid (422), bad request (400), namespace not found (404) | Blocked `cannot apply <kind> <name>: <API message>` |
 //! | a template that does not render or renders no valid object | Blocked `template <name>: ...` |
+//! | one object described twice | Blocked `<Kind> <namespace>/<name> is listed twice among the desired objects` |
 //!
 //! # Where the cluster is
 //!
@@ -158,7 +159,16 @@ impl<R> KubernetesComponent<R> {
                     .map_err(|e| ComponentError::blocked(e.to_string()))?,
             );
         }
+        let mut seen = BTreeSet::new();
         for object in &mut desired {
+            // Two descriptions of one object would be applied in turn, the last winning,
+            // which hides a mistake in the author's code.
+            if !seen.insert((object.scope(), object.name().to_owned())) {
+                return Err(ComponentError::blocked(format!(
+                    "{} is listed twice among the desired objects",
+                    object.describe()
+                )));
+            }
             object.label(MANAGED_BY_LABEL, &app);
             object.label(MODEL_LABEL, &model);
         }
