@@ -65,6 +65,13 @@ fn run(objects: &[serde_json::Value], user: User, event: Event, state: State) ->
         .expect("consistent")
 }
 
+/// The component's status, which must be Blocked.
+fn blocked(out: &Output) -> &Status {
+    let status = out.status_of("resources").expect("the component ran");
+    assert_eq!(status.kind, StatusKind::Blocked, "{status}");
+    status
+}
+
 fn config_map(namespace: &str, name: &str, value: &str) -> serde_json::Value {
     serde_json::json!({
         "apiVersion": "v1", "kind": "ConfigMap",
@@ -288,8 +295,7 @@ fn a_namespace_that_does_not_exist_is_blocked_naming_it() {
         Event::ConfigChanged,
         leader("demo"),
     );
-    let status = out.status_of("resources").unwrap();
-    assert_eq!(status.kind, StatusKind::Blocked, "{status}");
+    let status = blocked(&out);
     assert!(
         status
             .message
@@ -308,8 +314,7 @@ fn a_user_without_rights_is_blocked_saying_what_to_grant() {
         Event::ConfigChanged,
         leader("demo"),
     );
-    let status = out.status_of("resources").unwrap();
-    assert_eq!(status.kind, StatusKind::Blocked, "{status}");
+    let status = blocked(&out);
     assert!(
         status
             .message
@@ -337,8 +342,7 @@ fn an_invalid_object_is_blocked_with_the_apis_reason() {
         Event::ConfigChanged,
         leader("demo"),
     );
-    let status = out.status_of("resources").unwrap();
-    assert_eq!(status.kind, StatusKind::Blocked, "{status}");
+    let status = blocked(&out);
     assert!(
         status
             .message
