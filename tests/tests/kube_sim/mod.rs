@@ -3,13 +3,20 @@
 //!
 //! [`server`] starts one per test binary, on free ports with its own data directory, the
 //! first time a test asks for it; every test of that binary shares it (tests keep apart by
-//! namespace or by name). The two processes are watched by a small shell loop that kills
-//! them once the test binary's process is gone, so they never outlive it (statics are not
-//! dropped at exit, so a `Drop` guard would not run).
+//! namespace, see [`ApiServer::create_namespace`], or by name).
+//!
+//! **The processes never outlive the test binary.** Statics are not dropped at exit, so a
+//! `Drop` guard would not run; and a test binary can also die by a signal. Instead each
+//! process runs under a small shell whose standard input is a pipe from the test binary:
+//! the shell blocks reading it, and when the test binary is gone, however it ended, the
+//! kernel closes the pipe, the read returns, and the shell stops the process (SIGTERM, then
+//! SIGKILL after 5 s). `tests/tests/kube_server.rs` checks this by SIGKILLing a test binary
+//! that runs a server.
 //!
 //! It is the API server and nothing else: **no controllers run**. Nothing garbage-collects
-//! objects by owner reference, deleting a namespace leaves it `Terminating` for ever, and no
-//! service-account tokens are minted. Tests must not rely on any of that.
+//! objects by owner reference, a deleted namespace stays `Terminating` for ever (no
+//! namespace finalization), and no service-account tokens are minted (no token controller).
+//! Tests must not rely on any of that.
 //!
 //! Two users exist (`--token-auth-file`): [`User::Admin`] in `system:masters`, and
 //! [`User::NoRights`], authenticated but granted nothing by RBAC (`--authorization-mode=RBAC`),
@@ -17,11 +24,16 @@
 
 #![allow(dead_code)]
 
+use std::io::{BufRead as _, BufReader};
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
+
+/// How long the server may take to answer `/readyz` (it takes a few seconds; a process that
+/// exits before is reported at once).
+const READY_DEADLINE: Duration = Duration::from_secs(90);
 
 /// Who a kubeconfig authenticates as.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -33,7 +45,8 @@ pub enum User {
 }
 
 impl User {
-    fn name(self) -> &'static str {
+    /// The user name the API server knows (in its messages, e.g. a 403's).
+    pub fn name(self) -> &'static str {
         match self {
             User::Admin => "admin",
             User::NoRights => "nobody",
@@ -48,13 +61,43 @@ impl User {
     }
 }
 
+/// One process under its watching shell (see the module documentation).
+struct Watched {
+    /// The watching shell; its standard input is the pipe whose closing stops the process.
+    shell: Child,
+    /// Kept open for the test binary's life: the write end of that pipe.
+    _lifeline: ChildStdin,
+    /// The process itself.
+    pid: u32,
+    /// Its output.
+    log: PathBuf,
+}
+
+impl Watched {
+    /// Whether the process has exited (gone, or a zombie its shell has not reaped yet).
+    fn exited(&self) -> bool {
+        exited(self.pid)
+    }
+}
+
+/// Whether process `pid` has exited (gone, or a zombie).
+pub fn exited(pid: u32) -> bool {
+    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+        // The state follows the command name, which is in parentheses.
+        Ok(stat) => stat
+            .rsplit_once(") ")
+            .is_some_and(|(_, rest)| rest.starts_with('Z') || rest.starts_with('X')),
+        Err(_) => true,
+    }
+}
+
 /// A running API server (see the module documentation).
 pub struct ApiServer {
     /// Keeps the data directory alive for the test binary's life.
     _dir: tempfile::TempDir,
-    /// The watching shells of kine and kube-apiserver.
-    _watchers: Vec<Child>,
     dir: PathBuf,
+    kine: Watched,
+    apiserver: Watched,
     port: u16,
     /// How long the server took to answer `/readyz`, from starting kine.
     pub started_in: Duration,
@@ -90,31 +133,47 @@ fn free_port() -> u16 {
         .port()
 }
 
-/// Runs `program` with `args` in the background, its output in `log`, under a shell loop
-/// that kills it once this test process is gone. The shell's handle is kept by the caller
-/// (the server lives as long as the test binary, so it is never waited for).
-fn spawn_watched(program: &Path, args: &[String], log: &Path) -> Child {
-    let quoted: Vec<String> = std::iter::once(program.display().to_string())
-        .chain(args.iter().cloned())
-        .map(|a| format!("'{}'", a.replace('\'', r"'\''")))
-        .collect();
-    let script = format!(
-        "{} >'{}' 2>&1 & child=$!\n\
-         while kill -0 {parent} 2>/dev/null && kill -0 $child 2>/dev/null; do sleep 0.5; done\n\
-         kill $child 2>/dev/null; sleep 2; kill -9 $child 2>/dev/null; exit 0",
-        quoted.join(" "),
-        log.display(),
-        parent = std::process::id(),
-    );
-    Command::new("sh")
-        .args(["-c", &script])
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
+/// The shell that runs a process (`$0 "$@"`, output to `$LOG`), prints its pid, then waits
+/// for its own standard input to close and stops the process.
+const WATCHER: &str = r#""$0" "$@" >"$LOG" 2>&1 </dev/null &
+child=$!
+echo "$child"
+while read -r _; do :; done
+kill -TERM "$child" 2>/dev/null
+( sleep 5; kill -KILL "$child" 2>/dev/null ) >/dev/null 2>&1 &
+wait "$child"
+"#;
+
+/// Runs `program` with `args` under a watching shell, its output in `log`.
+fn spawn_watched(program: &Path, args: &[String], log: &Path) -> Watched {
+    let mut shell = Command::new("sh")
+        .arg("-c")
+        .arg(WATCHER)
+        .arg(program)
+        .args(args)
+        .env("LOG", log)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
-        .expect("sh starts")
+        .expect("sh starts");
+    let mut line = String::new();
+    BufReader::new(shell.stdout.take().expect("piped"))
+        .read_line(&mut line)
+        .expect("the watching shell prints the pid");
+    let pid = line
+        .trim()
+        .parse()
+        .unwrap_or_else(|_| panic!("the watching shell printed {line:?}, not a pid"));
+    Watched {
+        _lifeline: shell.stdin.take().expect("piped"),
+        shell,
+        pid,
+        log: log.to_path_buf(),
+    }
 }
 
+/// The last 30 lines of a log file.
 fn tail(path: &Path) -> String {
     let text = std::fs::read_to_string(path).unwrap_or_default();
     let lines: Vec<&str> = text.lines().collect();
@@ -122,13 +181,16 @@ fn tail(path: &Path) -> String {
 }
 
 fn run(program: &str, args: &[&str]) {
-    let status = Command::new(program)
+    let out = Command::new(program)
         .args(args)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
+        .stdin(Stdio::null())
+        .output()
         .unwrap_or_else(|e| panic!("{program} cannot run: {e}"));
-    assert!(status.success(), "{program} {args:?} failed");
+    assert!(
+        out.status.success(),
+        "{program} {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 impl ApiServer {
@@ -145,13 +207,16 @@ impl ApiServer {
         let started = Instant::now();
 
         let kine_port = free_port();
-        let kine_watcher = spawn_watched(
+        let kine = spawn_watched(
             &kine,
             &[
                 "--endpoint".into(),
                 format!("sqlite://{}/state.db", dir.display()),
                 "--listen-address".into(),
                 format!("127.0.0.1:{kine_port}"),
+                // Its metrics server would take the fixed port 8080: a second kine (another
+                // test binary's, run at the same time) would exit.
+                "--metrics-bind-address=0".into(),
             ],
             &dir.join("kine.log"),
         );
@@ -159,28 +224,22 @@ impl ApiServer {
         // The service-account key pair the API server signs and checks tokens with.
         let key = dir.join("sa.key");
         let public = dir.join("sa.pub");
+        let (key_arg, public_arg) = (key.to_str().unwrap(), public.to_str().unwrap());
+        run("openssl", &["genrsa", "-out", key_arg, "2048"]);
         run(
             "openssl",
-            &["genrsa", "-out", key.to_str().unwrap(), "2048"],
+            &["rsa", "-in", key_arg, "-pubout", "-out", public_arg],
         );
-        run(
-            "openssl",
-            &[
-                "rsa",
-                "-in",
-                key.to_str().unwrap(),
-                "-pubout",
-                "-out",
-                public.to_str().unwrap(),
-            ],
-        );
+        // token,user,uid,"group1,group2"
         let tokens = dir.join("tokens.csv");
         std::fs::write(
             &tokens,
             format!(
-                "{},admin,1,\"system:masters\"\n{},nobody,2\n",
+                "{},{},1,\"system:masters\"\n{},{},2\n",
                 User::Admin.token(),
-                User::NoRights.token()
+                User::Admin.name(),
+                User::NoRights.token(),
+                User::NoRights.name(),
             ),
         )
         .unwrap();
@@ -200,30 +259,41 @@ impl ApiServer {
             "--service-cluster-ip-range=10.96.0.0/24".into(),
         ]
         .into();
-        let log = dir.join("kube-apiserver.log");
-        let apiserver_watcher = spawn_watched(&apiserver, &args, &log);
+        let apiserver = spawn_watched(&apiserver, &args, &dir.join("kube-apiserver.log"));
 
         let server = ApiServer {
             _dir: tmp,
-            _watchers: vec![kine_watcher, apiserver_watcher],
             dir,
+            kine,
+            apiserver,
             port,
             started_in: Duration::ZERO,
         };
-        let deadline = started + Duration::from_secs(90);
+        let deadline = started + READY_DEADLINE;
         loop {
-            if server.get("/readyz") == Some(200) {
+            if server.request("GET", "/readyz", None).0 == 200 {
                 break;
             }
-            if Instant::now() > deadline {
+            let problem = if server.kine.exited() {
+                Some("kine exited".to_owned())
+            } else if server.apiserver.exited() {
+                Some("kube-apiserver exited".to_owned())
+            } else if Instant::now() > deadline {
+                Some(format!(
+                    "kube-apiserver did not answer /readyz on port {port} in {READY_DEADLINE:?}"
+                ))
+            } else {
+                None
+            };
+            if let Some(problem) = problem {
                 panic!(
-                    "kube-apiserver did not answer /readyz on port {port} in 90 s.\n\
+                    "{problem} while starting the test API server.\n\
                      kube-apiserver log (last lines):\n{}\nkine log (last lines):\n{}",
-                    tail(&log),
-                    tail(&server.dir.join("kine.log"))
+                    tail(&server.apiserver.log),
+                    tail(&server.kine.log)
                 );
             }
-            std::thread::sleep(Duration::from_millis(200));
+            std::thread::sleep(Duration::from_millis(100));
         }
         ApiServer {
             started_in: started.elapsed(),
@@ -231,28 +301,56 @@ impl ApiServer {
         }
     }
 
-    /// The HTTP status of a GET as the admin, through curl (`None` when nothing answers).
-    pub fn get(&self, path: &str) -> Option<u16> {
-        let out = Command::new("curl")
-            .args([
-                "-ks",
-                "-o",
-                "/dev/null",
-                "-w",
-                "%{http_code}",
-                "--max-time",
-                "5",
+    /// A request as the admin, through curl: the HTTP status (0 when nothing answers) and
+    /// the body.
+    fn request(&self, method: &str, path: &str, json: Option<&str>) -> (u16, String) {
+        let mut curl = Command::new("curl");
+        curl.args([
+            "-ks",
+            "--max-time",
+            "5",
+            "-X",
+            method,
+            "-w",
+            "\n%{http_code}",
+        ])
+        .arg("-H")
+        .arg(format!("Authorization: Bearer {}", self.admin_token()));
+        if let Some(json) = json {
+            curl.args([
                 "-H",
-                &format!("Authorization: Bearer {}", User::Admin.token()),
-                &format!("{}{path}", self.url()),
-            ])
+                "Content-Type: application/json",
+                "--data-binary",
+                json,
+            ]);
+        }
+        let out = curl
+            .arg(format!("{}{path}", self.url()))
+            .stdin(Stdio::null())
             .output()
-            .ok()?;
-        String::from_utf8_lossy(&out.stdout)
-            .trim()
-            .parse()
-            .ok()
-            .filter(|&code| code != 0)
+            .expect("curl runs (the test API server's fixture uses it)");
+        let text = String::from_utf8_lossy(&out.stdout);
+        let (body, code) = text.rsplit_once('\n').unwrap_or(("", &text));
+        (code.trim().parse().unwrap_or(0), body.to_owned())
+    }
+
+    /// The HTTP status of a GET of `path` as the admin (`None` when nothing answers).
+    pub fn get(&self, path: &str) -> Option<u16> {
+        Some(self.request("GET", path, None).0).filter(|&code| code != 0)
+    }
+
+    /// Creates namespace `name` as the admin and returns its name. Panics, with the API's
+    /// answer, if it cannot (for instance when it exists already: give each test its own).
+    pub fn create_namespace(&self, name: &str) -> String {
+        let body = serde_json::json!({
+            "apiVersion": "v1",
+            "kind": "Namespace",
+            "metadata": {"name": name},
+        })
+        .to_string();
+        let (code, answer) = self.request("POST", "/api/v1/namespaces", Some(&body));
+        assert_eq!(code, 201, "creating namespace {name:?}: {answer}");
+        name.to_owned()
     }
 
     /// `https://127.0.0.1:<port>`.
@@ -265,8 +363,14 @@ impl ApiServer {
         user.token()
     }
 
-    /// A kubeconfig file for `user` (written on first use). The server's certificate is
-    /// self-signed (`--cert-dir`), so the file skips its verification.
+    /// The bearer token of [`User::Admin`].
+    pub fn admin_token(&self) -> &'static str {
+        User::Admin.token()
+    }
+
+    /// A kubeconfig file for `user` (written on first use): the server's URL and the user's
+    /// token. The server's certificate is self-signed (`--cert-dir`), so the file skips its
+    /// verification.
     pub fn kubeconfig(&self, user: User) -> PathBuf {
         let path = self.dir.join(format!("kubeconfig-{}", user.name()));
         if !path.exists() {
@@ -276,13 +380,21 @@ impl ApiServer {
                 user.token(),
                 user = user.name(),
             );
-            std::fs::write(&path, text).unwrap();
+            // Written whole, then renamed: parallel tests never read a half-written file.
+            let partial = path.with_extension(format!("partial-{:?}", std::thread::current().id()));
+            std::fs::write(&partial, text).unwrap();
+            std::fs::rename(&partial, &path).unwrap();
         }
         path
     }
 
-    /// The API server's log so far (for failure messages).
+    /// The process ids of kine and kube-apiserver.
+    pub fn pids(&self) -> [u32; 2] {
+        [self.kine.pid, self.apiserver.pid]
+    }
+
+    /// The API server's log so far, its last lines (for failure messages).
     pub fn log(&self) -> String {
-        tail(&self.dir.join("kube-apiserver.log"))
+        tail(&self.apiserver.log)
     }
 }
