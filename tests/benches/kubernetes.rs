@@ -10,8 +10,6 @@ mod kube_sim;
 
 use std::time::{Duration, Instant};
 
-use kube::api::{Api, PostParams};
-use kube::config::{KubeConfigOptions, Kubeconfig};
 use reconciler_components::kubernetes::{KubernetesComponent, KubernetesObjects, Object};
 use reconciler_core::prelude::*;
 use reconciler_core::testing::{Harness, Output, State};
@@ -72,27 +70,6 @@ fn reconcile(
     (elapsed, out)
 }
 
-fn create_namespace(name: &str) {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap()
-        .block_on(async {
-            let path = kube_sim::server().kubeconfig(kube_sim::User::Admin);
-            let config = kube::Config::from_custom_kubeconfig(
-                Kubeconfig::read_from(path).unwrap(),
-                &KubeConfigOptions::default(),
-            )
-            .await
-            .unwrap();
-            let api: Api<k8s_openapi::api::core::v1::Namespace> =
-                Api::all(kube::Client::try_from(config).unwrap());
-            let ns =
-                serde_json::from_value(serde_json::json!({"metadata": {"name": name}})).unwrap();
-            api.create(&PostParams::default(), &ns).await.unwrap();
-        });
-}
-
 fn median(mut times: Vec<Duration>) -> Duration {
     times.sort();
     times[times.len() / 2]
@@ -112,7 +89,7 @@ fn main() {
     // One warm-up round, then `runs` measured rounds, each in a fresh namespace.
     for round in 0..=runs {
         let namespace = format!("bench-{round}");
-        create_namespace(&namespace);
+        kube_sim::server().create_namespace(&namespace);
         let (first, out) = reconcile(&harness, objects(&namespace), leader.clone());
         let (second, _) = reconcile(&harness, objects(&namespace), out.state);
         let (none, _) = reconcile(&harness, Vec::new(), leader.clone());

@@ -6,8 +6,8 @@ mod kube_sim;
 
 use std::path::PathBuf;
 
-use k8s_openapi::api::core::v1::{ConfigMap, Namespace, ServiceAccount};
-use kube::api::{Api, ListParams, PostParams};
+use k8s_openapi::api::core::v1::{ConfigMap, ServiceAccount};
+use kube::api::{Api, ListParams};
 use kube::config::{KubeConfigOptions, Kubeconfig};
 use reconciler_components::kubernetes::{KubernetesComponent, KubernetesObjects, Object};
 use reconciler_components::template::Template;
@@ -101,13 +101,7 @@ async fn admin() -> kube::Client {
 
 /// A fresh namespace for one test.
 fn namespace(name: &str) -> String {
-    block_on(async {
-        let api: Api<Namespace> = Api::all(admin().await);
-        let ns: Namespace =
-            serde_json::from_value(serde_json::json!({"metadata": {"name": name}})).unwrap();
-        api.create(&PostParams::default(), &ns).await.unwrap();
-    });
-    name.to_owned()
+    kube_sim::server().create_namespace(name)
 }
 
 /// The config maps in `namespace`: name, value, resourceVersion, managed-by label.
