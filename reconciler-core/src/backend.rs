@@ -168,6 +168,16 @@ pub trait Backend {
         None
     }
 
+    /// The parts of an in-memory model that belong to other crates (see [`Extensions`]):
+    /// `Some` only in an in-memory model such as the test harness's, where a component
+    /// that reaches beyond Juju (a Kubernetes API) finds the in-memory stand-in it must use
+    /// instead. Under Juju, `None`. The default is `None`.
+    ///
+    /// [`Extensions`]: crate::Extensions
+    fn extensions(&mut self) -> Option<&mut crate::Extensions> {
+        None
+    }
+
     /// Whether this unit is the application's leader (`is-leader`).
     fn is_leader(&mut self) -> Result<bool, BackendError>;
 

@@ -447,6 +447,10 @@ impl Backend for ActionWatch<'_> {
         self.inner.metadata()
     }
 
+    fn extensions(&mut self) -> Option<&mut crate::Extensions> {
+        self.inner.extensions()
+    }
+
     fn action_set(&mut self, results: &JsonMap) -> Result<(), BackendError> {
         let result = self.inner.action_set(results);
         self.watch(result)

@@ -66,6 +66,7 @@ mod dispatch;
 mod error;
 pub mod event;
 mod executor;
+mod extensions;
 mod graph;
 pub mod juju;
 mod juju_text;
@@ -91,6 +92,7 @@ pub use dispatch::{
 };
 pub use error::{BoxError, ComponentError, GraphError, GraphProblem, ResultExt};
 pub use event::{Event, Observe};
+pub use extensions::Extensions;
 pub use executor::{
     ComponentReport, Outcome, RemoveReport, Report, reconcile, remove, statuses_only,
 };

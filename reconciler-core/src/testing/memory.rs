@@ -155,6 +155,10 @@ impl Backend for MemoryBackend {
         self.metadata.as_ref()
     }
 
+    fn extensions(&mut self) -> Option<&mut crate::Extensions> {
+        Some(&mut self.state.extensions)
+    }
+
     fn is_leader(&mut self) -> Result<bool, BackendError> {
         Ok(self.state.leader)
     }

@@ -5,6 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use crate::backend::{Config, ConfigValue, Databag, Port, RelationId};
 use crate::pebble::{CheckInfo, Layer, PebbleNotice, Service, ServiceStatus};
 use crate::status::Status;
+use crate::Extensions;
 
 /// Everything one unit can see of its model, before or after an event.
 ///
@@ -34,6 +35,11 @@ pub struct State {
     pub app_version: Option<String>,
     /// The charm's own state kept by Juju across hooks (`state-get`/`state-set`).
     pub stored: BTreeMap<String, String>,
+    /// In-memory stand-ins for systems beyond Juju that components use (an in-memory
+    /// Kubernetes cluster, for one): see [`Extensions`]. Components add theirs on first
+    /// use; a test prepares one with [`with_extension`](Self::with_extension) and reads it
+    /// back with [`extension`](Self::extension).
+    pub extensions: Extensions,
 }
 
 impl Default for State {
@@ -50,11 +56,28 @@ impl Default for State {
             app_status: Status::unknown(""),
             app_version: None,
             stored: BTreeMap::new(),
+            extensions: Extensions::default(),
         }
     }
 }
 
 impl State {
+    /// This state with `value` among its [`extensions`](Self::extensions), replacing any
+    /// value of its type.
+    #[must_use]
+    pub fn with_extension<T>(mut self, value: T) -> State
+    where
+        T: std::any::Any + Send + Clone + PartialEq + std::fmt::Debug,
+    {
+        self.extensions.insert(value);
+        self
+    }
+
+    /// The extension value of type `T`, if the state has one.
+    pub fn extension<T: std::any::Any>(&self) -> Option<&T> {
+        self.extensions.get::<T>()
+    }
+
     /// This state with leadership set.
     #[must_use]
     pub fn with_leader(mut self, leader: bool) -> State {
