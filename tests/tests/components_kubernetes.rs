@@ -9,7 +9,9 @@ use std::path::PathBuf;
 use k8s_openapi::api::core::v1::{ConfigMap, ServiceAccount};
 use kube::api::{Api, ListParams};
 use kube::config::{KubeConfigOptions, Kubeconfig};
-use reconciler_components::kubernetes::{KubernetesComponent, KubernetesObjects, Object};
+use reconciler_components::kubernetes::{
+    InMemoryCluster, KubernetesComponent, KubernetesObjects, Object,
+};
 use reconciler_components::template::Template;
 use reconciler_core::prelude::*;
 use reconciler_core::testing::{Harness, Output, State};
@@ -414,4 +416,98 @@ fn an_object_listed_twice_is_blocked_before_anything_is_sent() {
         ))
     );
     assert!(config_maps(&ns).is_empty(), "nothing was applied");
+}
+
+/// The config maps of the in-memory cluster in `out`'s state, in `config_maps`' form.
+fn in_memory_config_maps(out: &Output, namespace: &str) -> Vec<(String, String, String, String)> {
+    let Some(cluster) = out.state.extension::<InMemoryCluster>() else {
+        return Vec::new();
+    };
+    cluster
+        .objects()
+        .filter(|o| o["kind"] == "ConfigMap" && o["metadata"]["namespace"] == namespace)
+        .map(|o| {
+            let text = |v: &serde_json::Value| v.as_str().unwrap_or_default().to_owned();
+            (
+                text(&o["metadata"]["name"]),
+                text(&o["data"]["value"]),
+                text(&o["metadata"]["resourceVersion"]),
+                text(&o["metadata"]["labels"]["app.kubernetes.io/managed-by"]),
+            )
+        })
+        .collect()
+}
+
+/// For each config map, its name, value and manager, and whether its resourceVersion
+/// changed since `before` (absent before counts as changed).
+fn compared(
+    now: &[(String, String, String, String)],
+    before: &[(String, String, String, String)],
+) -> Vec<(String, String, String, bool)> {
+    now.iter()
+        .map(|(name, value, version, by)| {
+            let changed = !before.iter().any(|b| &b.0 == name && &b.2 == version);
+            (name.clone(), value.clone(), by.clone(), changed)
+        })
+        .collect()
+}
+
+#[test]
+fn the_in_memory_cluster_ends_where_the_real_api_server_ends() {
+    let ns = namespace("parity");
+    let steps: Vec<(Vec<serde_json::Value>, Event)> = vec![
+        (
+            vec![config_map(&ns, "a", "1"), config_map(&ns, "b", "2")],
+            Event::ConfigChanged,
+        ),
+        (
+            vec![config_map(&ns, "a", "1"), config_map(&ns, "b", "2")],
+            Event::UpdateStatus,
+        ),
+        (
+            vec![config_map(&ns, "a", "changed"), config_map(&ns, "c", "3")],
+            Event::ConfigChanged,
+        ),
+        (
+            vec![
+                config_map(&ns, "a", "changed"),
+                config_map("no-such-namespace", "x", "1"),
+            ],
+            Event::ConfigChanged,
+        ),
+        (vec![config_map(&ns, "a", "changed")], Event::Remove),
+    ];
+    let mut real_state = leader("demo");
+    let mut memory_state =
+        leader("demo").with_extension(InMemoryCluster::new().with_namespace(&ns));
+    let (mut real_before, mut memory_before) = (Vec::new(), Vec::new());
+    for (index, (objects, event)) in steps.into_iter().enumerate() {
+        let real = run(&objects, User::Admin, event.clone(), real_state);
+        let memory = harness()
+            .run_with(
+                {
+                    let objects = Fixed(objects.clone());
+                    move || Demo {
+                        resources: KubernetesComponent::new("resources", objects),
+                    }
+                },
+                event,
+                memory_state,
+            )
+            .unwrap();
+        assert_eq!(
+            memory.status_of("resources"),
+            real.status_of("resources"),
+            "step {index}: the same status"
+        );
+        let (real_now, memory_now) = (config_maps(&ns), in_memory_config_maps(&memory, &ns));
+        assert_eq!(
+            compared(&memory_now, &memory_before),
+            compared(&real_now, &real_before),
+            "step {index}: the same objects, changed alike"
+        );
+        (real_before, memory_before) = (real_now, memory_now);
+        (real_state, memory_state) = (real.state, memory.state);
+    }
+    assert!(real_before.is_empty(), "remove deleted everything");
 }

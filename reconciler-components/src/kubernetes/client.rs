@@ -60,7 +60,39 @@ enum Problem {
     Api { code: u16, message: String },
 }
 
+/// The requests the component makes of a cluster: the real API server ([`Kube`]) or the
+/// in-memory model ([`InMemoryCluster`](super::InMemoryCluster)).
+pub(crate) trait Cluster {
+    /// Server-side applies `objects`, `manager` owning their fields; on failures, the error
+    /// of the first failing object in `objects`' order.
+    fn apply_all(&mut self, objects: &[Resolved], manager: &str) -> Result<(), KubeError>;
+    /// The names of the objects of `scope` that `selector` selects; none in a namespace
+    /// that does not exist.
+    fn list_names(&mut self, scope: &Scope, selector: &str) -> Result<Vec<String>, KubeError>;
+    /// Deletes one object; one already gone is fine.
+    fn delete(&mut self, scope: &Scope, name: &str) -> Result<(), KubeError>;
+}
+
 impl KubeError {
+    /// The API answered `code` with `message` to `action`.
+    pub(crate) fn api(action: String, code: u16, message: impl Into<String>) -> KubeError {
+        KubeError {
+            action,
+            problem: Problem::Api {
+                code,
+                message: message.into(),
+            },
+        }
+    }
+
+    /// Nothing answered `action`.
+    pub(crate) fn unreachable(action: String, message: impl Into<String>) -> KubeError {
+        KubeError {
+            action,
+            problem: Problem::Unreachable(message.into()),
+        }
+    }
+
     /// The component's error: Waiting for what a later hook may find fixed (unreachable,
     /// 5xx, 429), Blocked for what needs a person (forbidden, invalid, no configuration).
     pub(crate) fn into_component_error(self) -> ComponentError {
@@ -203,12 +235,14 @@ impl Kube {
             problem,
         })
     }
+}
 
+impl Cluster for Kube {
     /// Server-side applies `objects` with `manager` as field manager, forcing conflicts,
     /// [`IN_FLIGHT`] requests at a time (the API server, not the charm, is what takes the
     /// time: one request after another spends most of it waiting). Each request has the
     /// deadline; on failures, the error of the first failing object in `objects`' order.
-    pub(crate) fn apply_all(&self, objects: &[Resolved], manager: &str) -> Result<(), KubeError> {
+    fn apply_all(&mut self, objects: &[Resolved], manager: &str) -> Result<(), KubeError> {
         let params = PatchParams::apply(manager).force();
         let deadline = self.deadline;
         for batch in objects.chunks(IN_FLIGHT) {
@@ -252,11 +286,7 @@ impl Kube {
     }
 
     /// The names of the objects of `scope` that `selector` selects.
-    pub(crate) fn list_names(
-        &self,
-        scope: &Scope,
-        selector: &str,
-    ) -> Result<Vec<String>, KubeError> {
+    fn list_names(&mut self, scope: &Scope, selector: &str) -> Result<Vec<String>, KubeError> {
         let api = self.api(scope);
         let params = ListParams::default().labels(selector);
         let list = self.run(
@@ -282,7 +312,7 @@ impl Kube {
     }
 
     /// Deletes one object; one already gone is fine.
-    pub(crate) fn delete(&self, scope: &Scope, name: &str) -> Result<(), KubeError> {
+    fn delete(&mut self, scope: &Scope, name: &str) -> Result<(), KubeError> {
         let api = self.api(scope);
         match self.run(
             || format!("delete {}", scope.describe(name)),

@@ -17,7 +17,10 @@
 //!    desired. An empty desired set therefore deletes everything the component made.
 //! 4. `remove` deletes everything it owns, the same way.
 //!
-//! Non-leaders do nothing and are Active: only the leader manages cluster objects.
+//! Non-leaders do nothing and are Active: only the leader manages cluster objects. When
+//! nothing is desired and nothing was applied before, no request is made (no client is
+//! even built), so a charm whose Kubernetes objects depend on relations costs nothing
+//! until one is related.
 //!
 //! # Statuses
 //!
@@ -38,6 +41,54 @@
 //! [`KubernetesComponent::with_kubeconfig`]. Every request has a deadline (20 s, or
 //! `RECONCILER_KUBERNETES_TIMEOUT` seconds), so an unreachable server costs a bounded time.
 //!
+//! In an in-memory model (the test harness), the component talks to an [`InMemoryCluster`]
+//! kept in the state's extensions instead, unless it was given a kubeconfig with
+//! [`with_kubeconfig`](KubernetesComponent::with_kubeconfig): a charm's harness tests never
+//! reach a real cluster because of a `RECONCILER_KUBECONFIG` left in the environment, and a
+//! test can prepare the cluster (its namespaces, an outage, a refusal) and read what the
+//! charm left in it:
+//!
+//! ```
+//! # use reconciler_components::kubernetes::{InMemoryCluster, KubernetesComponent, KubernetesObjects, Object};
+//! # use reconciler_core::prelude::*;
+//! # use reconciler_core::testing::{Harness, State};
+//! struct Settings;
+//!
+//! impl KubernetesObjects for Settings {
+//!     fn objects(&mut self, ctx: &mut Context<'_>, (): ()) -> Result<Vec<Object>, ComponentError> {
+//!         let app = ctx.backend().app_name().to_owned();
+//!         Ok(vec![Object::typed(&serde_json::json!({
+//!             "apiVersion": "v1", "kind": "ConfigMap",
+//!             "metadata": {"name": app, "namespace": "team-a"},
+//!             "data": {"greeting": "hello"},
+//!         }))])
+//!     }
+//! }
+//!
+//! #[derive(CharmReconciler)]
+//! struct Demo {
+//!     #[component]
+//!     settings: KubernetesComponent<Settings>,
+//! }
+//!
+//! impl Charm for Demo {
+//!     fn new() -> Demo {
+//!         Demo { settings: KubernetesComponent::new("settings", Settings) }
+//!     }
+//! }
+//!
+//! let harness = Harness::from_yaml("name: demo\n").unwrap();
+//! let state = State::default()
+//!     .with_unit_name("demo/0")
+//!     .with_leader(true)
+//!     .with_extension(InMemoryCluster::new().with_namespace("team-a"));
+//! let out = harness.run::<Demo>(Event::ConfigChanged, state).unwrap();
+//! assert_eq!(out.unit_status, Status::active());
+//! let cluster = out.state.extension::<InMemoryCluster>().unwrap();
+//! let map = cluster.get("ConfigMap", Some("team-a"), "demo").unwrap();
+//! assert_eq!(map["metadata"]["labels"]["app.kubernetes.io/managed-by"], "demo");
+//! ```
+//!
 //! # Templates and escaping
 //!
 //! Template output is escaped as JSON: `{{ name }}` writes `"value"`, quoted, which YAML
@@ -46,6 +97,7 @@
 //! `name: {{ app ~ "-config" }}`, not `name: {{ app }}-config`.
 
 mod client;
+mod memory;
 mod object;
 
 use std::borrow::Cow;
@@ -54,9 +106,10 @@ use std::path::PathBuf;
 
 use reconciler_core::{Component, ComponentError, Context, Status};
 
+pub use memory::InMemoryCluster;
 pub use object::{Object, ObjectError};
 
-use client::{Kube, KubeError, Scope};
+use client::{Cluster, Kube, KubeError, Scope};
 
 /// The label naming the application that manages an object.
 pub const MANAGED_BY_LABEL: &str = "app.kubernetes.io/managed-by";
@@ -131,8 +184,22 @@ impl<R> KubernetesComponent<R> {
         format!("reconciler-components.kubernetes.{}", self.name)
     }
 
-    fn kube(&self) -> Result<Kube, KubeError> {
-        Kube::connect(self.kubeconfig.clone())
+    /// Runs `requests` against the cluster: the in-memory one of an in-memory model (the
+    /// harness) unless a kubeconfig was given explicitly, else the real one.
+    fn with_cluster<T>(
+        &self,
+        ctx: &mut Context<'_>,
+        requests: impl FnOnce(&mut dyn Cluster) -> Result<T, KubeError>,
+    ) -> Result<T, ComponentError> {
+        let in_memory = match &self.kubeconfig {
+            Some(_) => None,
+            None => ctx.backend().extensions(),
+        };
+        let outcome = match in_memory {
+            Some(extensions) => requests(extensions.get_or_insert_with(InMemoryCluster::new)),
+            None => Kube::connect(self.kubeconfig.clone()).and_then(|mut kube| requests(&mut kube)),
+        };
+        outcome.map_err(KubeError::into_component_error)
     }
 
     /// The scopes (kind and namespace) recorded by earlier hooks.
@@ -181,30 +248,30 @@ impl<R> KubernetesComponent<R> {
                 .map_err(|e| ComponentError::new("recording the applied kinds").with_source(e))?;
             ctx.backend().state_set(&self.state_key(), &json)?;
         }
-        let kube = self.kube().map_err(KubeError::into_component_error)?;
-        let mut applied = Applied::default();
-        kube.apply_all(&desired, &app)
-            .map_err(KubeError::into_component_error)?;
-        applied.applied = desired.iter().map(object::Resolved::describe).collect();
+        if desired.is_empty() && scopes.is_empty() {
+            // Nothing wanted and nothing made before: no client, no request.
+            return Ok(Applied::default());
+        }
         let selector = format!("{MANAGED_BY_LABEL}={app},{MODEL_LABEL}={model}");
-        for scope in &scopes {
-            let keep: BTreeSet<&str> = desired
-                .iter()
-                .filter(|o| &o.scope() == scope)
-                .map(object::Resolved::name)
-                .collect();
-            for name in kube
-                .list_names(scope, &selector)
-                .map_err(KubeError::into_component_error)?
-            {
-                if !keep.contains(name.as_str()) {
-                    kube.delete(scope, &name)
-                        .map_err(KubeError::into_component_error)?;
-                    applied.deleted.push(scope.describe(&name));
+        self.with_cluster(ctx, |cluster| {
+            let mut applied = Applied::default();
+            cluster.apply_all(&desired, &app)?;
+            applied.applied = desired.iter().map(object::Resolved::describe).collect();
+            for scope in &scopes {
+                let keep: BTreeSet<&str> = desired
+                    .iter()
+                    .filter(|o| &o.scope() == scope)
+                    .map(object::Resolved::name)
+                    .collect();
+                for name in cluster.list_names(scope, &selector)? {
+                    if !keep.contains(name.as_str()) {
+                        cluster.delete(scope, &name)?;
+                        applied.deleted.push(scope.describe(&name));
+                    }
                 }
             }
-        }
-        Ok(applied)
+            Ok(applied)
+        })
     }
 }
 
@@ -244,16 +311,14 @@ impl<D, R: KubernetesObjects<D>> Component<D> for KubernetesComponent<R> {
         let app = ctx.backend().app_name().to_owned();
         let model = ctx.backend().model_name().to_owned();
         let selector = format!("{MANAGED_BY_LABEL}={app},{MODEL_LABEL}={model}");
-        let kube = self.kube().map_err(KubeError::into_component_error)?;
-        for scope in &scopes {
-            for name in kube
-                .list_names(scope, &selector)
-                .map_err(KubeError::into_component_error)?
-            {
-                kube.delete(scope, &name)
-                    .map_err(KubeError::into_component_error)?;
+        self.with_cluster(ctx, |cluster| {
+            for scope in &scopes {
+                for name in cluster.list_names(scope, &selector)? {
+                    cluster.delete(scope, &name)?;
+                }
             }
-        }
+            Ok(())
+        })?;
         ctx.backend().state_delete(&self.state_key())?;
         Ok(())
     }

@@ -1,0 +1,276 @@
+//! [`InMemoryCluster`]: what the Kubernetes component talks to in an in-memory model.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use super::client::{Cluster, KubeError, Scope};
+use super::object::Resolved;
+
+/// The namespaces a new API server has.
+const INITIAL_NAMESPACES: [&str; 4] = ["default", "kube-node-lease", "kube-public", "kube-system"];
+
+/// An in-memory stand-in for a Kubernetes cluster, used by [`KubernetesComponent`] when
+/// the charm runs in an in-memory model (the test harness) and no kubeconfig was given
+/// with [`with_kubeconfig`]. **It is not a Kubernetes API server**: it keeps the objects
+/// the component applies and answers the three requests the component makes (apply,
+/// list by labels, delete) the way the API server does for them:
+///
+/// - an apply stores the object as sent, replacing the previous one (what a server-side
+///   apply by a single field manager with `force` leaves), and gives it a new
+///   `metadata.resourceVersion` only when it changed;
+/// - a namespaced object in a namespace the cluster does not have is refused with the
+///   API server's 404 (`namespaces "<name>" not found`); applying a `Namespace` adds it;
+///   deleting one deletes what is in it (as the namespace controller of a real cluster
+///   does eventually);
+/// - lists select by equality of labels.
+///
+/// It does not check objects against their schemas (a real server refuses an invalid
+/// object with 422), knows nothing of RBAC beyond [`forbidding`](Self::forbidding), and
+/// keeps one object per kind, namespace and name whatever the API group or version. The
+/// component's tests run the same sequences against a real API server and against this
+/// model and compare what they leave.
+///
+/// A charm run by the harness finds it in the state's extensions (a new, empty one when
+/// the state has none), so a test prepares one and reads it back:
+///
+/// ```
+/// use reconciler_components::kubernetes::InMemoryCluster;
+/// use reconciler_core::testing::State;
+///
+/// let state = State::default().with_extension(InMemoryCluster::new().with_namespace("team-a"));
+/// let cluster = state.extension::<InMemoryCluster>().unwrap();
+/// assert!(cluster.has_namespace("team-a"));
+/// assert_eq!(cluster.objects().count(), 0);
+/// ```
+///
+/// [`KubernetesComponent`]: super::KubernetesComponent
+/// [`with_kubeconfig`]: super::KubernetesComponent::with_kubeconfig
+#[derive(Clone, Debug, PartialEq)]
+pub struct InMemoryCluster {
+    namespaces: BTreeSet<String>,
+    objects: BTreeMap<Key, serde_json::Value>,
+    last_version: u64,
+    unreachable: bool,
+    forbidden: BTreeSet<String>,
+    requests: usize,
+}
+
+/// Where an object is kept: kind, namespace (none for a cluster-wide object), name.
+type Key = (String, Option<String>, String);
+
+impl Default for InMemoryCluster {
+    fn default() -> InMemoryCluster {
+        InMemoryCluster::new()
+    }
+}
+
+impl InMemoryCluster {
+    /// A cluster with the namespaces a new one has (`default`, `kube-node-lease`,
+    /// `kube-public`, `kube-system`) and no objects.
+    pub fn new() -> InMemoryCluster {
+        InMemoryCluster {
+            namespaces: INITIAL_NAMESPACES.iter().map(|&n| n.to_owned()).collect(),
+            objects: BTreeMap::new(),
+            last_version: 0,
+            unreachable: false,
+            forbidden: BTreeSet::new(),
+            requests: 0,
+        }
+    }
+
+    /// This cluster with the namespace `name`.
+    #[must_use]
+    pub fn with_namespace(mut self, name: impl Into<String>) -> InMemoryCluster {
+        self.namespaces.insert(name.into());
+        self
+    }
+
+    /// This cluster, answering no request: every request fails as a connection failure
+    /// does, so the component is Waiting and retries on the next event.
+    #[must_use]
+    pub fn unreachable(mut self) -> InMemoryCluster {
+        self.unreachable = true;
+        self
+    }
+
+    /// This cluster, or a reachable one: undoes [`unreachable`](Self::unreachable).
+    #[must_use]
+    pub fn reachable(mut self) -> InMemoryCluster {
+        self.unreachable = false;
+        self
+    }
+
+    /// This cluster, refusing every request about objects of `kind` as forbidden (HTTP
+    /// 403), as a real one does when the charm's service account lacks the right.
+    #[must_use]
+    pub fn forbidding(mut self, kind: impl Into<String>) -> InMemoryCluster {
+        self.forbidden.insert(kind.into());
+        self
+    }
+
+    /// Whether the cluster has the namespace `name`.
+    pub fn has_namespace(&self, name: &str) -> bool {
+        self.namespaces.contains(name)
+    }
+
+    /// The object of `kind` called `name`, in `namespace` (`None` for a cluster-wide
+    /// object), as stored: what was applied, with the labels the component adds and the
+    /// `metadata.resourceVersion` and `metadata.uid` the cluster sets.
+    pub fn get(
+        &self,
+        kind: &str,
+        namespace: Option<&str>,
+        name: &str,
+    ) -> Option<&serde_json::Value> {
+        self.objects.get(&(
+            kind.to_owned(),
+            namespace.map(str::to_owned),
+            name.to_owned(),
+        ))
+    }
+
+    /// Every object, ordered by kind, namespace and name.
+    pub fn objects(&self) -> impl Iterator<Item = &serde_json::Value> {
+        self.objects.values()
+    }
+
+    /// Every object as `Kind namespace/name` (or `Kind name`), in the same order.
+    pub fn describe(&self) -> Vec<String> {
+        self.objects
+            .keys()
+            .map(|(kind, namespace, name)| match namespace {
+                Some(namespace) => format!("{kind} {namespace}/{name}"),
+                None => format!("{kind} {name}"),
+            })
+            .collect()
+    }
+
+    /// How many requests the cluster has answered (or refused) so far.
+    pub fn requests(&self) -> usize {
+        self.requests
+    }
+
+    /// Counts a request and refuses it when the cluster is unreachable or forbids `kind`.
+    fn admit(&mut self, action: impl Fn() -> String, kind: &str) -> Result<(), KubeError> {
+        self.requests += 1;
+        if self.unreachable {
+            return Err(KubeError::unreachable(
+                action(),
+                "the in-memory cluster is set unreachable",
+            ));
+        }
+        if self.forbidden.contains(kind) {
+            return Err(KubeError::api(
+                action(),
+                403,
+                format!("the in-memory cluster forbids requests about {kind}"),
+            ));
+        }
+        Ok(())
+    }
+
+    fn apply(&mut self, object: &Resolved) -> Result<(), KubeError> {
+        let action = || format!("apply {}", object.describe());
+        self.admit(action, &object.kind)?;
+        if let Some(namespace) = &object.namespace
+            && !self.namespaces.contains(namespace)
+        {
+            return Err(KubeError::api(
+                action(),
+                404,
+                format!("namespaces \"{namespace}\" not found"),
+            ));
+        }
+        let key = (
+            object.kind.clone(),
+            object.namespace.clone(),
+            object.name.clone(),
+        );
+        let mut value = object.value.clone();
+        match self.objects.get(&key) {
+            Some(old) if without_server_fields(old) == without_server_fields(&value) => {
+                return Ok(());
+            }
+            Some(old) => {
+                value["metadata"]["uid"] = old["metadata"]["uid"].clone();
+            }
+            None => {
+                value["metadata"]["uid"] = format!("in-memory-{}", self.last_version + 1).into();
+            }
+        }
+        self.last_version += 1;
+        value["metadata"]["resourceVersion"] = self.last_version.to_string().into();
+        if object.kind == "Namespace" && object.namespace.is_none() {
+            self.namespaces.insert(object.name.clone());
+        }
+        self.objects.insert(key, value);
+        Ok(())
+    }
+}
+
+/// An object without the fields the cluster sets, to compare what was applied.
+fn without_server_fields(value: &serde_json::Value) -> serde_json::Value {
+    let mut value = value.clone();
+    if let Some(metadata) = value
+        .get_mut("metadata")
+        .and_then(serde_json::Value::as_object_mut)
+    {
+        metadata.remove("uid");
+        metadata.remove("resourceVersion");
+    }
+    value
+}
+
+/// Whether `labels` has every `key=value` of `selector` (comma-separated equalities, the
+/// only form the component sends).
+fn selects(selector: &str, labels: Option<&serde_json::Value>) -> bool {
+    selector
+        .split(',')
+        .filter(|s| !s.is_empty())
+        .all(|pair| match pair.split_once('=') {
+            Some((key, value)) => {
+                labels
+                    .and_then(|l| l.get(key))
+                    .and_then(serde_json::Value::as_str)
+                    == Some(value)
+            }
+            None => false,
+        })
+}
+
+impl Cluster for InMemoryCluster {
+    fn apply_all(&mut self, objects: &[Resolved], _manager: &str) -> Result<(), KubeError> {
+        objects.iter().try_for_each(|object| self.apply(object))
+    }
+
+    fn list_names(&mut self, scope: &Scope, selector: &str) -> Result<Vec<String>, KubeError> {
+        let action = || match &scope.namespace {
+            Some(namespace) => format!("list {} in {namespace}", scope.kind),
+            None => format!("list {}", scope.kind),
+        };
+        self.admit(action, &scope.kind)?;
+        Ok(self
+            .objects
+            .iter()
+            .filter(|((kind, namespace, _), value)| {
+                kind == &scope.kind
+                    && namespace == &scope.namespace
+                    && selects(selector, value.pointer("/metadata/labels"))
+            })
+            .map(|((_, _, name), _)| name.clone())
+            .collect())
+    }
+
+    fn delete(&mut self, scope: &Scope, name: &str) -> Result<(), KubeError> {
+        self.admit(|| format!("delete {}", scope.describe(name)), &scope.kind)?;
+        let key = (scope.kind.clone(), scope.namespace.clone(), name.to_owned());
+        if self.objects.remove(&key).is_some()
+            && scope.kind == "Namespace"
+            && scope.namespace.is_none()
+        {
+            self.namespaces.remove(name);
+            self.objects
+                .retain(|(_, namespace, _), _| namespace.as_deref() != Some(name));
+        }
+        Ok(())
+    }
+}
