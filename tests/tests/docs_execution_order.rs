@@ -17,11 +17,13 @@
 //! batched `juju-log` line becomes `[+<t>]` (see [`normalise`]). Nothing else is changed.
 
 mod juju_sim;
+mod kube_sim;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use my_charm::{KubernetesResources, MyCharm, NamespaceRequest, PublishAddress, Workload};
+use my_charm::{MyCharm, NamespaceRequest, NamespaceResources, PublishAddress, Workload};
+use reconciler_components::kubernetes::{InMemoryCluster, KubernetesComponent};
 use reconciler_components::pebble_service::PebbleServiceComponent;
 use reconciler_components::relation_data::{RelationDataRequirer, RelationDataSender};
 use reconciler_core::UpdateStatus;
@@ -46,7 +48,8 @@ fn relation_2() -> Relation {
     Relation::new(2, "relation-2", "consumer").with_remote_app_data([("namespace", "\"team-a\"")])
 }
 
-/// The leader, with everything present: Pebble up, both relations, the remote data sent.
+/// The leader, with everything present: Pebble up, both relations, the remote data sent,
+/// the namespace asked for in the (in-memory) cluster.
 fn full_state() -> State {
     State::default()
         .with_unit_name("my-charm/0")
@@ -54,6 +57,7 @@ fn full_state() -> State {
         .with_container(Container::new("workload"))
         .with_relation(relation_1())
         .with_relation(relation_2())
+        .with_extension(InMemoryCluster::new().with_namespace("team-a"))
 }
 
 fn run<C: Charm>(event: Event, state: State) -> Output {
@@ -103,7 +107,7 @@ struct StatusOnlyCharm {
     #[component]
     relation_2: RelationDataRequirer<NamespaceRequest>,
     #[component(depends_on = [relation_2])]
-    kubernetes_resources: KubernetesResources,
+    kubernetes_resources: KubernetesComponent<NamespaceResources>,
 }
 
 impl Charm for StatusOnlyCharm {
@@ -189,8 +193,11 @@ fn log(out: &Output) -> String {
 
 /// The `juju-log` calls of a real hook of the my-charm binary (through `dispatch`, with the
 /// stand-in hook tools): the leader, both relations present, the port option set to 70000,
-/// and no Pebble.
+/// no Pebble, and the test's real Kubernetes API server with the namespace `team-a`.
 fn juju_log_calls() -> String {
+    let server = kube_sim::server();
+    server.ensure_namespace("team-a");
+    let kubeconfig = server.kubeconfig(kube_sim::User::Admin);
     let mut state = SimState {
         unit: "my-charm/0".into(),
         leader: true,
@@ -210,7 +217,13 @@ fn juju_log_calls() -> String {
         .insert("namespace".into(), "\"team-a\"".into());
     state.relations.push(relation_2);
     let unit = Unit::my_charm(&state);
-    let run = unit.dispatch("hooks/config-changed", &[]);
+    let run = unit.dispatch(
+        "hooks/config-changed",
+        &[(
+            "RECONCILER_KUBECONFIG",
+            kubeconfig.to_str().expect("a UTF-8 path"),
+        )],
+    );
     assert_eq!(run.code, 0, "stderr:\n{}", run.stderr);
     let calls: Vec<String> = run
         .calls
@@ -245,10 +258,12 @@ fn generated() -> BTreeMap<String, String> {
             ),
         ),
         (
-            "relation-2-missing",
+            "relation-2-no-data",
             run::<my_charm::MyCharm>(
                 Event::ConfigChanged,
-                full_state().without_relation(relation_2().id),
+                full_state()
+                    .without_relation(relation_2().id)
+                    .with_relation(Relation::new(2, "relation-2", "consumer")),
             ),
         ),
         (
@@ -269,6 +284,12 @@ fn generated() -> BTreeMap<String, String> {
     }
 
     let installed = run::<my_charm::MyCharm>(Event::ConfigChanged, full_state());
+    let left = run::<my_charm::MyCharm>(
+        Event::relation_broken(&relation_2()),
+        installed.state.clone(),
+    );
+    add("relation-2-broken/table", table(&left));
+    add("relation-2-broken/log", log(&left));
     let status_only = run::<StatusOnlyCharm>(Event::UpdateStatus, installed.state.clone());
     add("update-status-only/table", table(&status_only));
     let removed = run::<my_charm::MyCharm>(Event::Remove, installed.state);

@@ -4,6 +4,7 @@
 //! Juju should retry the hook.
 
 mod juju_sim;
+mod kube_sim;
 
 use std::time::Duration;
 
@@ -36,6 +37,16 @@ fn unit() -> Unit {
     unit.env.push((
         "RECONCILER_PEBBLE_SOCKET".into(),
         "/nonexistent/{container}.socket".into(),
+    ));
+    // The leader makes consumer's objects in the test's API server.
+    let server = kube_sim::server();
+    server.ensure_namespace("team-a");
+    unit.env.push((
+        "RECONCILER_KUBECONFIG".into(),
+        server
+            .kubeconfig(kube_sim::User::Admin)
+            .display()
+            .to_string(),
     ));
     unit
 }
@@ -261,12 +272,17 @@ fn one_mebibyte_relation_value() {
     let run = unit.dispatch("hooks/config-changed", &[]);
     no_panic(&run);
     assert_eq!(run.code, 0, "{}", run.stderr);
-    // Read through relation-get, written back through state-set's stdin (an argument of
-    // that size would exceed Linux's 128 KiB limit).
+    // Read whole through relation-get, and refused as a namespace name by relation_2,
+    // which names the application and the field; the status stays within Juju's limit.
     let state = unit.state();
-    let resources = my_charm::recorded_resources(state.charm_state.get("kubernetes-resources"));
-    assert_eq!(resources.len(), 2);
-    assert_eq!(resources[0].namespace.len(), 1 << 20);
+    assert!(
+        state.unit_status.message.starts_with("[relation_2] ")
+            && state.unit_status.message.contains("`consumer`")
+            && state.unit_status.message.contains("namespace"),
+        "{}",
+        state.unit_status.text()
+    );
+    assert!(state.unit_status.message.len() <= 1024);
     // The log lines stay readable.
     assert!(state.juju_log.iter().all(|l| l.message.len() < 128 * 1024));
 }

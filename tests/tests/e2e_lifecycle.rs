@@ -1,8 +1,10 @@
 //! End to end: `examples/my-charm` built and run through its `dispatch` as Juju would,
-//! with the stand-in hook tools and a real Pebble daemon, through a whole lifecycle.
-//! After each event: the hook-tool calls made and the statuses set.
+//! with the stand-in hook tools, a real Pebble daemon and a real Kubernetes API server,
+//! through a whole lifecycle. After each event: the hook-tool calls made, the statuses
+//! set, and the objects in the cluster.
 
 mod juju_sim;
+mod kube_sim;
 
 use reconciler_core::juju::PebbleClient;
 use reconciler_core::pebble::Pebble;
@@ -32,12 +34,42 @@ fn assert_ok(run: &juju_sim::Run) {
     );
 }
 
-/// relation_2's status while nothing is related on relation-2.
-const RELATION_2_MISSING: &str = "missing relation `relation-2`: integrate with an application that requires the `my-resources` interface (`juju integrate my-charm:relation-2 <application>`)";
+/// The workload's status while its Pebble does not answer.
+const NO_PEBBLE: &str = "waiting: [workload] waiting for Pebble in container workload";
+
+/// The names of the objects of `kind` (`configmaps`, `serviceaccounts`) that the
+/// application `app` made in `namespace`, from the API server.
+fn objects_of(app: &str, namespace: &str, kind: &str) -> Vec<String> {
+    kube_sim::server().names(
+        &format!("/api/v1/namespaces/{namespace}/{kind}"),
+        &format!("app.kubernetes.io/managed-by={app}"),
+    )
+}
+
+/// The names of the objects of `kind` that `my-charm` made in `team-a`.
+fn objects(kind: &str) -> Vec<String> {
+    objects_of("my-charm", "team-a", kind)
+}
+
+/// A unit of my-charm whose hooks reach the test's API server, which has the namespace
+/// `namespace` that the related application asks for on relation-2.
+fn unit_with_cluster(state: &juju_sim::SimState, namespace: &str) -> Unit {
+    let server = kube_sim::server();
+    server.ensure_namespace(namespace);
+    let mut unit = Unit::my_charm(state);
+    unit.env.push((
+        "RECONCILER_KUBECONFIG".into(),
+        server
+            .kubeconfig(kube_sim::User::Admin)
+            .display()
+            .to_string(),
+    ));
+    unit
+}
 
 #[test]
 fn my_charm_lifecycle() {
-    let unit = Unit::my_charm(&juju_sim::my_charm_state("/usr/bin/my-workload"));
+    let unit = unit_with_cluster(&juju_sim::my_charm_state("/usr/bin/my-workload"), "team-a");
     // The container's Pebble: not up until pebble-ready.
     let pebble_dir = unit.scratch("workload");
     let socket_template = unit
@@ -51,8 +83,8 @@ fn my_charm_lifecycle() {
         socket_template.display().to_string(),
     ));
 
-    // install: not the leader, Pebble not up, no relations: relation_2 is Blocked (it
-    // says what to integrate with), which is worse than the workload's Waiting.
+    // install: not the leader, Pebble not up, no relations: the workload is Waiting;
+    // relation_2 is optional, so nothing related is Active.
     let run = unit.dispatch("hooks/install", &[]);
     assert_ok(&run);
     assert_eq!(
@@ -71,16 +103,12 @@ fn my_charm_lifecycle() {
             "is-leader --format=json",
             "config-get --format=json",
             "relation-ids relation-2 --format=json",
-            format!("status-set --application=False blocked -- [relation_2] {RELATION_2_MISSING}")
-                .as_str(),
+            "status-set --application=False waiting -- [workload] waiting for Pebble in container workload",
         ]
     );
     assert_eq!(run.juju_log_calls(), 1, "one batched juju-log");
     let state = unit.state();
-    assert_eq!(
-        state.unit_status.text(),
-        format!("blocked: [relation_2] {RELATION_2_MISSING}")
-    );
+    assert_eq!(state.unit_status.text(), NO_PEBBLE);
     assert!(
         state.juju_log[0].message.contains("workload ran in"),
         "{:?}",
@@ -96,7 +124,8 @@ fn my_charm_lifecycle() {
     );
 
     // leader-elected: now the leader; the app status is set too. kubernetes_resources
-    // still waits on relation_2, so nothing is recorded.
+    // runs with nothing desired: it reads its record of what it made (none), and makes
+    // no request to the API server.
     unit.update(|s| s.leader = true);
     let run = unit.dispatch("hooks/leader-elected", &[]);
     assert_ok(&run);
@@ -106,19 +135,20 @@ fn my_charm_lifecycle() {
             "is-leader",
             "config-get",
             "relation-ids",
+            "state-get",
             "status-set",
             "status-set"
         ]
     );
-    assert!(run.lines().contains(&format!(
-        "status-set --application=True blocked -- [relation_2] {RELATION_2_MISSING}"
-    )));
+    assert!(run.lines().contains(
+        &"status-set --application=True waiting -- [workload] waiting for Pebble in container workload"
+            .to_owned()
+    ));
     let state = unit.state();
     assert_eq!(state.app_status, state.unit_status);
     assert!(state.charm_state.is_empty());
 
-    // relation-1: created, joined, changed. relation_1 waits on the workload; relation-2
-    // is still missing.
+    // relation-1: created, joined, changed. relation_1 waits on the workload.
     unit.update(|s| s.relations.push(relation(1, "relation-1", "frontend", &[])));
     let vars = relation_env("relation-1", 1, "frontend", None);
     let run = unit.dispatch("hooks/relation-1-relation-created", &env(&vars));
@@ -132,10 +162,7 @@ fn my_charm_lifecycle() {
     for hook in ["relation-1-relation-joined", "relation-1-relation-changed"] {
         let run = unit.dispatch(&format!("hooks/{hook}"), &env(&vars));
         assert_ok(&run);
-        assert_eq!(
-            unit.state().unit_status.text(),
-            format!("blocked: [relation_2] {RELATION_2_MISSING}")
-        );
+        assert_eq!(unit.state().unit_status.text(), NO_PEBBLE);
     }
 
     // relation-2: created, joined, changed with the namespace.
@@ -167,11 +194,10 @@ fn my_charm_lifecycle() {
         let run = unit.dispatch(&format!("hooks/{hook}"), &env(&vars));
         assert_ok(&run);
     }
+    // The leader made consumer's objects in the cluster, labelled as my-charm's.
+    assert_eq!(objects("configmaps"), ["my-charm-consumer"]);
+    assert_eq!(objects("serviceaccounts"), ["my-charm-consumer"]);
     let state = unit.state();
-    assert_eq!(
-        my_charm::recorded_resources(state.charm_state.get("kubernetes-resources")).len(),
-        2
-    );
     assert_eq!(
         state.unit_status.text(),
         "waiting: [workload] waiting for Pebble in container workload"
@@ -212,7 +238,9 @@ fn my_charm_lifecycle() {
             "relation-ids",
             "relation-list",
             "relation-get",
-            "state-set",
+            // kubernetes_resources' record of the kinds and namespaces it applied to,
+            // unchanged (its two objects are re-applied, unchanged, on the API server).
+            "state-get",
             "status-set",
             "status-set"
         ]
@@ -291,15 +319,65 @@ fn my_charm_lifecycle() {
     );
     unit.update(|s| s.relations.retain(|r| r.id != 1));
 
-    // remove: every component's remove, dependents first; the record is deleted.
+    // relation-broken on relation-2: consumer has left, so relation_2 is Active with
+    // nothing received, and kubernetes_resources deletes the objects it made for it.
+    let vars = relation_env("relation-2", 2, "consumer", None);
+    unit.update(|s| s.relations[0].remote_units.clear());
+    let run = unit.dispatch("hooks/relation-2-relation-broken", &env(&vars));
+    assert_ok(&run);
+    assert!(objects("configmaps").is_empty(), "{:#?}", run.lines());
+    assert!(objects("serviceaccounts").is_empty());
+    let state = unit.state();
+    assert_eq!(
+        state.unit_status.text(),
+        "blocked: [relation_1] missing relation `relation-1`: integrate with an application that provides the `my-http` interface (`juju integrate my-charm:relation-1 <application>`)"
+    );
+    unit.update(|s| s.relations.clear());
+
+    // remove: every component's remove, dependents first. kubernetes_resources (on the
+    // leader) looks for what is left of its objects by their labels, finds nothing, and
+    // deletes its record.
     let run = unit.dispatch("hooks/remove", &[]);
     assert_ok(&run);
     assert_eq!(
         run.tools(),
-        ["state-delete", "status-set", "is-leader", "status-set"]
+        [
+            "is-leader",
+            "state-get",
+            "state-delete",
+            "status-set",
+            "status-set"
+        ]
     );
     let state = unit.state();
     assert!(state.charm_state.is_empty());
     assert_eq!(state.unit_status.text(), "maintenance: removing");
     drop(daemon);
+}
+
+/// `remove` on the leader deletes the objects still in the cluster. (Another
+/// application of the charm, `second`, in its own namespace, so that the lifecycle test
+/// running beside it neither sees nor prunes these objects.)
+#[test]
+fn remove_deletes_the_objects_left_in_the_cluster() {
+    let mut state = juju_sim::my_charm_state("/usr/bin/my-workload");
+    state.unit = "second/0".into();
+    state.leader = true;
+    let mut consumer = relation(2, "relation-2", "reports", &["reports/0"]);
+    consumer
+        .remote_app_data
+        .insert("namespace".into(), "\"team-b\"".into());
+    state.relations.push(consumer);
+    let unit = unit_with_cluster(&state, "team-b");
+    let run = unit.dispatch("hooks/config-changed", &[]);
+    assert_ok(&run);
+    let mine = |kind: &str| objects_of("second", "team-b", kind);
+    assert_eq!(mine("configmaps"), ["second-reports"]);
+    assert_eq!(mine("serviceaccounts"), ["second-reports"]);
+
+    let run = unit.dispatch("hooks/remove", &[]);
+    assert_ok(&run);
+    assert!(mine("configmaps").is_empty(), "{:#?}", run.lines());
+    assert!(mine("serviceaccounts").is_empty());
+    assert!(unit.state().charm_state.is_empty());
 }

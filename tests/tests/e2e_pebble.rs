@@ -224,8 +224,7 @@ fn a_hook_with_a_pebble_that_never_answers_is_bounded_by_the_deadline() {
     let run = unit.dispatch("hooks/config-changed", &[]);
     assert_ok(&run);
     let state = unit.state();
-    // The unit status is relation_2's (nothing is related on relation-2, which is worse);
-    // the workload's own status is in the summary line.
+    // The workload's status is in the summary line.
     assert!(
         state.juju_log.iter().any(|l| l
             .message

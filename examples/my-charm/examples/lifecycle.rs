@@ -6,14 +6,16 @@
 //! ```
 //!
 //! Nothing here talks to Juju, Pebble or Kubernetes: the model is
-//! `reconciler_core::testing`'s in-memory one, and `kubernetes_resources` only records
-//! the resources it would create in the charm's state. Exits non-zero if an event is
-//! inconsistent with the state, a status could not be set, or a unit status is not the
-//! one expected at that point of the lifecycle.
+//! `reconciler_core::testing`'s in-memory one, and `kubernetes_resources` applies its
+//! objects to the model's in-memory cluster (`InMemoryCluster`, which has the namespace
+//! `team-a` the consumer asks for). Exits non-zero if an event is inconsistent with the
+//! state, a status could not be set, or a unit status is not the one expected at that
+//! point of the lifecycle.
 
 use std::process::ExitCode;
 
-use my_charm::{MyCharm, RESOURCES_KEY, recorded_resources};
+use my_charm::MyCharm;
+use reconciler_components::kubernetes::InMemoryCluster;
 use reconciler_core::Outcome;
 use reconciler_core::testing::{Container, Harness, Output, Relation, State};
 use reconciler_core::{Event, Handling, StatusKind};
@@ -48,43 +50,43 @@ const STEPS: &[Step] = &[
         what: "the unit is installed; Pebble is not up yet, nothing is related on relation-2",
         prepare: keep,
         event: || Event::Install,
-        expect: StatusKind::Blocked,
+        expect: StatusKind::Waiting,
     },
     Step {
         what: "this unit becomes the leader",
         prepare: |s| s.with_leader(true),
         event: || Event::LeaderElected,
-        expect: StatusKind::Blocked,
+        expect: StatusKind::Waiting,
     },
     Step {
         what: "the operator sets greeting",
         prepare: |s| s.with_config("greeting", "hi there"),
         event: || Event::ConfigChanged,
-        expect: StatusKind::Blocked,
+        expect: StatusKind::Waiting,
     },
     Step {
         what: "start",
         prepare: keep,
         event: || Event::Start,
-        expect: StatusKind::Blocked,
+        expect: StatusKind::Waiting,
     },
     Step {
         what: "frontend is integrated on relation-1",
         prepare: |s| s.with_relation(relation_1()),
         event: || Event::relation_created(&relation_1()),
-        expect: StatusKind::Blocked,
+        expect: StatusKind::Waiting,
     },
     Step {
         what: "frontend/0 joins",
         prepare: keep,
         event: || Event::relation_joined(&relation_1()),
-        expect: StatusKind::Blocked,
+        expect: StatusKind::Waiting,
     },
     Step {
         what: "frontend/0's data changes",
         prepare: keep,
         event: || Event::relation_changed(&relation_1()),
-        expect: StatusKind::Blocked,
+        expect: StatusKind::Waiting,
     },
     Step {
         what: "consumer is integrated on relation-2",
@@ -139,16 +141,16 @@ const STEPS: &[Step] = &[
         expect: StatusKind::Active,
     },
     Step {
-        what: "consumer is removed from relation-2",
+        what: "consumer is removed from relation-2: its objects are deleted",
         prepare: keep,
         event: || Event::relation_broken(&relation_2()),
-        expect: StatusKind::Blocked,
+        expect: StatusKind::Active,
     },
     Step {
         what: "periodic status check, relation-2 gone",
         prepare: |s| s.without_relation(relation_2().id),
         event: || Event::UpdateStatus,
-        expect: StatusKind::Blocked,
+        expect: StatusKind::Active,
     },
     Step {
         what: "the unit is removed",
@@ -187,13 +189,14 @@ fn main() -> ExitCode {
     };
     println!("my-charm lifecycle on the in-memory Juju model");
     println!(
-        "(reconciler_core::testing: no Juju, no Pebble, no Kubernetes; kubernetes_resources \
-         only records in charm state what it would create)"
+        "(reconciler_core::testing: no Juju, no Pebble, no Kubernetes API server; \
+         kubernetes_resources applies to the model's in-memory cluster)"
     );
 
     let mut state = State::default()
         .with_unit_name("my-charm/0")
-        .with_container(Container::new("workload").unreachable());
+        .with_container(Container::new("workload").unreachable())
+        .with_extension(InMemoryCluster::new().with_namespace("team-a"));
     let components = [
         "workload",
         "relation_1",
@@ -235,17 +238,17 @@ fn main() -> ExitCode {
                 println!("pebble change: {} ({})", change.summary, change.kind);
             }
         }
-        let resources = recorded_resources(out.state.stored.get(RESOURCES_KEY));
+        let objects = out
+            .state
+            .extension::<InMemoryCluster>()
+            .map(InMemoryCluster::describe)
+            .unwrap_or_default();
         println!(
-            "recorded Kubernetes resources (stand-in): {}",
-            if resources.is_empty() {
+            "objects in the in-memory cluster: {}",
+            if objects.is_empty() {
                 "none".to_owned()
             } else {
-                resources
-                    .iter()
-                    .map(|r| format!("{} {}/{}", r.kind, r.namespace, r.name))
-                    .collect::<Vec<_>>()
-                    .join(", ")
+                objects.join(", ")
             }
         );
         for error in &out.hook.status_errors {

@@ -13,16 +13,19 @@
 //!   every unit writes its [`Address`] (reading the workload's port through the typed
 //!   dependency) into its unit databag on `relation-1`. Blocked while `relation-1` is
 //!   missing.
-//! - `relation_2`: a [`RelationDataRequirer`] of [`NamespaceRequest`]: reads the namespace
-//!   each application related on `relation-2` asks for. Blocked while there is none,
-//!   Waiting while one has not sent its namespace, Blocked naming the field and value when
-//!   one sent something invalid.
-//! - [`KubernetesResources`] (`kubernetes_resources`, depends on `relation_2`): computes the
-//!   Kubernetes resources to create for every related application, from `relation_2`'s data
-//!   read through its typed dependency, and records them in the charm's state
-//!   (`state-set`, key [`RESOURCES_KEY`]). **This is an in-memory stand-in**: it does not
-//!   talk to Kubernetes and creates nothing in a cluster; a later issue replaces the
-//!   recording with real API calls.
+//! - `relation_2`: an optional [`RelationDataRequirer`] of [`NamespaceRequest`]: reads the
+//!   namespace each application related on `relation-2` asks for. Active with nothing to
+//!   read while nothing is related, Waiting while an application has not sent its
+//!   namespace, Blocked naming the field and value when one sent something invalid.
+//! - `kubernetes_resources` (depends on `relation_2`): a [`KubernetesComponent`] keeping
+//!   [`NamespaceResources`] in the cluster: a `ConfigMap` and a `ServiceAccount` for every
+//!   related application, in the namespace it asked for, computed from `relation_2`'s data
+//!   read through the typed dependency. Leader only. When the last application leaves,
+//!   `relation_2` is Active with nothing received, so the desired set is empty and the
+//!   objects made for the applications are deleted. Under Juju it uses the charm pod's
+//!   service account (deploy with `--trust`, so that it may create objects in other
+//!   namespaces); `RECONCILER_KUBECONFIG` names a kubeconfig instead; in the test harness
+//!   it uses the state's in-memory cluster.
 //!
 //! Because `relation_2` and `kubernetes_resources` do not depend on `workload`, a workload
 //! whose Pebble is not up yet does not hold them back: they are still configured, and only
@@ -46,10 +49,13 @@
 
 use std::num::NonZeroU16;
 
+use k8s_openapi::api::core::v1::ServiceAccount;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+use reconciler_components::kubernetes::{KubernetesComponent, KubernetesObjects, Object};
 use reconciler_components::pebble_files::File;
 use reconciler_components::pebble_service::{PebbleServiceComponent, PebbleWorkload};
 use reconciler_components::relation_data::{
-    Received, RelationData, RelationDataRequirer, RelationDataSender,
+    RelationData, RelationDataRequirer, RelationDataSender,
 };
 use reconciler_components::template::Template;
 use reconciler_core::pebble::{Layer, Override, Service, Startup};
@@ -64,12 +70,14 @@ pub const SERVICE: &str = "workload";
 pub const RELATION_1: &str = "relation-1";
 /// The endpoint whose related applications each get Kubernetes resources.
 pub const RELATION_2: &str = "relation-2";
-/// The charm-state key under which [`KubernetesResources`] records what it would create.
-pub const RESOURCES_KEY: &str = "kubernetes-resources";
+/// The name of the Kubernetes component (it names its record in the charm's state).
+pub const KUBERNETES_COMPONENT: &str = "kubernetes-resources";
 /// The action that restarts the workload service.
 pub const RESTART_ACTION: &str = "restart";
 /// The template of the workload's configuration file.
 pub const CONFIG_TEMPLATE: &str = include_str!("../templates/workload.conf.j2");
+/// The template of the `ConfigMap` made for each application related on `relation-2`.
+pub const CONFIG_MAP_TEMPLATE: &str = include_str!("../templates/config-map.yaml.j2");
 
 /// The charm: four components, two independent chains.
 ///
@@ -89,9 +97,9 @@ pub struct MyCharm {
     /// Reads what the applications on `relation-2` ask for.
     #[component(relations = ["relation-2"])]
     pub relation_2: RelationDataRequirer<NamespaceRequest>,
-    /// The Kubernetes resources for `relation-2`'s applications (in-memory stand-in).
+    /// The Kubernetes objects for `relation-2`'s applications.
     #[component(depends_on = [relation_2])]
-    pub kubernetes_resources: KubernetesResources,
+    pub kubernetes_resources: KubernetesComponent<NamespaceResources>,
 }
 
 impl Charm for MyCharm {
@@ -99,8 +107,11 @@ impl Charm for MyCharm {
         MyCharm {
             workload: PebbleServiceComponent::new(CONTAINER, SERVICE, Workload::default()),
             relation_1: RelationDataSender::unit(RELATION_1, PublishAddress).required(),
-            relation_2: RelationDataRequirer::app(RELATION_2),
-            kubernetes_resources: KubernetesResources::default(),
+            relation_2: RelationDataRequirer::app(RELATION_2).optional(),
+            kubernetes_resources: KubernetesComponent::new(
+                KUBERNETES_COMPONENT,
+                NamespaceResources,
+            ),
         }
     }
 
@@ -276,103 +287,82 @@ impl<'a> RelationData<&'a PebbleServiceComponent<Workload>> for PublishAddress {
 /// resources in (its application databag's `namespace`, JSON-encoded).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NamespaceRequest {
-    /// The namespace.
+    /// The namespace: a valid namespace name (see [`is_namespace_name`]), so that a bad
+    /// one is relation_2's Blocked status naming the application, not an API refusal.
+    #[serde(deserialize_with = "namespace_name")]
     pub namespace: String,
 }
 
-/// A Kubernetes object the charm would create for an application related on
-/// `relation-2`. Only a description: nothing is sent to a cluster.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ResourceSpec {
-    /// The object's kind.
-    pub kind: String,
-    /// Its namespace.
-    pub namespace: String,
-    /// Its name.
-    pub name: String,
-}
-
-/// The Kubernetes resources for the applications related on `relation-2`: one
-/// `ConfigMap` and one `ServiceAccount` per application, in the namespace it asked for.
-///
-/// **In-memory stand-in.** The leader computes the resources from `relation_2`'s data
-/// (read through the typed dependency) and records them as JSON in the charm's state under
-/// [`RESOURCES_KEY`]; nothing is created in any cluster. Non-leaders record nothing, as only
-/// the leader would create cluster-wide objects. `remove` deletes the record.
+/// The Kubernetes objects for the applications related on `relation-2`, kept by
+/// [`MyCharm::kubernetes_resources`]: for each application, a `ConfigMap` (from the
+/// template [`CONFIG_MAP_TEMPLATE`]) and a `ServiceAccount` (a typed `k8s-openapi` value),
+/// both called [`resource_name`]`(app, remote)`, in the namespace the application asked
+/// for. No related application, no objects: the component then deletes what it made.
 #[derive(Debug, Default)]
-pub struct KubernetesResources {
-    planned: Option<Vec<ResourceSpec>>,
+pub struct NamespaceResources;
+
+/// The name of the objects made for the application `remote`: `<app>-<remote>`.
+///
+/// ```
+/// assert_eq!(my_charm::resource_name("my-charm", "consumer"), "my-charm-consumer");
+/// ```
+pub fn resource_name(app: &str, remote: &str) -> String {
+    format!("{app}-{remote}")
 }
 
-impl KubernetesResources {
-    /// The resources for this application (`app`) and the applications that asked, as
-    /// `(application, namespace)` pairs, in order.
-    ///
-    /// ```
-    /// let specs = my_charm::KubernetesResources::desired("my-charm", [("consumer", "team-a")]);
-    /// assert_eq!(specs.len(), 2);
-    /// assert_eq!(specs[0].kind, "ConfigMap");
-    /// assert_eq!(specs[0].name, "my-charm-consumer");
-    /// assert_eq!(specs[1].namespace, "team-a");
-    /// ```
-    pub fn desired<'r>(
-        app: &str,
-        related: impl IntoIterator<Item = (&'r str, &'r str)>,
-    ) -> Vec<ResourceSpec> {
-        related
-            .into_iter()
-            .flat_map(|(remote, namespace)| {
-                ["ConfigMap", "ServiceAccount"].map(|kind| ResourceSpec {
-                    kind: kind.to_owned(),
-                    namespace: namespace.to_owned(),
-                    name: format!("{app}-{remote}"),
-                })
-            })
-            .collect()
-    }
-
-    /// The resources the leader recorded in this hook, if it ran as the leader.
-    pub fn planned(&self) -> Option<&[ResourceSpec]> {
-        self.planned.as_deref()
-    }
-}
-
-impl<'a> Component<&'a RelationDataRequirer<NamespaceRequest>> for KubernetesResources {
-    fn configure_app_leader(
+impl<'a> KubernetesObjects<&'a RelationDataRequirer<NamespaceRequest>> for NamespaceResources {
+    fn objects(
         &mut self,
         ctx: &mut Context<'_>,
         relation_2: &'a RelationDataRequirer<NamespaceRequest>,
-    ) -> Result<(), ComponentError> {
+    ) -> Result<Vec<Object>, ComponentError> {
         let app = ctx.backend().app_name().to_owned();
-        let requests = relation_2
-            .received()
-            .iter()
-            .map(|r: &Received<NamespaceRequest>| (r.app.as_str(), r.data.namespace.as_str()));
-        let resources = KubernetesResources::desired(&app, requests);
-        let json = serde_json::to_string(&resources)
-            .map_err(|e| ComponentError::new("serializing resources").with_source(e))?;
-        ctx.backend().state_set(RESOURCES_KEY, &json)?;
-        tracing::info!(
-            "recorded {} Kubernetes resources in charm state (in-memory stand-in; nothing is created in a cluster)",
-            resources.len()
-        );
-        self.planned = Some(resources);
-        Ok(())
-    }
-
-    fn remove(&mut self, ctx: &mut Context<'_>) -> Result<(), ComponentError> {
-        ctx.backend().state_delete(RESOURCES_KEY)?;
-        Ok(())
-    }
-
-    fn status(&self, _: &mut Context<'_>) -> Status {
-        Status::active()
+        let mut objects = Vec::new();
+        for request in relation_2.received() {
+            let name = resource_name(&app, &request.app);
+            let namespace = request.data.namespace.clone();
+            objects.push(Object::template(
+                Template::new("config-map.yaml.j2", CONFIG_MAP_TEMPLATE),
+                serde_json::json!({
+                    "name": name, "namespace": namespace, "remote": request.app,
+                }),
+            ));
+            objects.push(Object::typed(&ServiceAccount {
+                metadata: ObjectMeta {
+                    name: Some(name),
+                    namespace: Some(namespace),
+                    ..ObjectMeta::default()
+                },
+                ..ServiceAccount::default()
+            }));
+        }
+        Ok(objects)
     }
 }
 
-/// The resources recorded in a charm state's [`RESOURCES_KEY`] value.
-pub fn recorded_resources(stored: Option<&String>) -> Vec<ResourceSpec> {
-    stored
-        .and_then(|json| serde_json::from_str(json).ok())
-        .unwrap_or_default()
+/// Whether `name` can name a Kubernetes namespace: an RFC 1123 label (at most 63
+/// lowercase letters, digits and `-`, starting and ending with a letter or digit).
+///
+/// ```
+/// assert!(my_charm::is_namespace_name("team-a"));
+/// assert!(!my_charm::is_namespace_name("Team A"));
+/// assert!(!my_charm::is_namespace_name("-team"));
+/// ```
+pub fn is_namespace_name(name: &str) -> bool {
+    let allowed = |c: char| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-';
+    (1..=63).contains(&name.len())
+        && name.chars().all(allowed)
+        && !name.starts_with('-')
+        && !name.ends_with('-')
+}
+
+fn namespace_name<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<String, D::Error> {
+    let name = String::deserialize(deserializer)?;
+    if is_namespace_name(&name) {
+        Ok(name)
+    } else {
+        Err(serde::de::Error::custom(
+            "not a Kubernetes namespace name (at most 63 lowercase letters, digits and `-`, starting and ending with a letter or digit)",
+        ))
+    }
 }

@@ -1,8 +1,10 @@
 //! my-charm's behaviour, event by event, on the in-memory harness: the failure scenarios
 //! of the execution-order guide, leadership, relation data, relation-broken, remove,
-//! update-status and the `restart` action.
+//! update-status and the `restart` action. Kubernetes objects go to the harness's
+//! in-memory cluster (`InMemoryCluster`, in the state's extensions).
 
-use my_charm::{MyCharm, RESOURCES_KEY, RESTART_ACTION, ResourceSpec, recorded_resources};
+use my_charm::{MyCharm, RESTART_ACTION};
+use reconciler_components::kubernetes::InMemoryCluster;
 use reconciler_core::backend::ConfigValue;
 use reconciler_core::pebble::ServiceStatus;
 use reconciler_core::testing::{
@@ -11,7 +13,6 @@ use reconciler_core::testing::{
 use reconciler_core::{Event, Handling, Outcome, Scope, Status};
 
 const RELATION_1_MISSING: &str = "missing relation `relation-1`: integrate with an application that provides the `my-http` interface (`juju integrate my-charm:relation-1 <application>`)";
-const RELATION_2_MISSING: &str = "missing relation `relation-2`: integrate with an application that requires the `my-resources` interface (`juju integrate my-charm:relation-2 <application>`)";
 
 fn harness() -> Harness {
     Harness::from_charm_dir(env!("CARGO_MANIFEST_DIR")).expect("my-charm's charmcraft.yaml")
@@ -25,7 +26,8 @@ fn relation_2() -> Relation {
     Relation::new(2, "relation-2", "consumer").with_remote_app_data([("namespace", "\"team-a\"")])
 }
 
-/// Everything present: Pebble up, both relations, the remote side's data sent.
+/// Everything present: Pebble up, both relations, the remote side's data sent, and a
+/// cluster with the namespace `consumer` asks for.
 fn full_state(leader: bool) -> State {
     State::default()
         .with_unit_name("my-charm/0")
@@ -33,7 +35,22 @@ fn full_state(leader: bool) -> State {
         .with_container(Container::new("workload"))
         .with_relation(relation_1())
         .with_relation(relation_2())
+        .with_extension(InMemoryCluster::new().with_namespace("team-a"))
 }
+
+/// The objects in the in-memory cluster after the event, as `Kind namespace/name`.
+fn objects(out: &Output) -> Vec<String> {
+    out.state
+        .extension::<InMemoryCluster>()
+        .map(InMemoryCluster::describe)
+        .unwrap_or_default()
+}
+
+/// The objects made for `consumer` on relation-2.
+const CONSUMER_OBJECTS: [&str; 2] = [
+    "ConfigMap team-a/my-charm-consumer",
+    "ServiceAccount team-a/my-charm-consumer",
+];
 
 fn run(event: Event, state: State) -> Output {
     harness().run::<MyCharm>(event, state).expect("consistent")
@@ -64,27 +81,39 @@ fn container_not_ready_still_configures_relation_2_and_kubernetes_resources() {
         )]
     );
     assert_eq!(
-        recorded_resources(out.state.stored.get(RESOURCES_KEY)).len(),
-        2,
-        "kubernetes_resources ran and recorded its resources"
+        objects(&out),
+        CONSUMER_OBJECTS,
+        "kubernetes_resources ran and made its objects"
     );
     // relation_1 did not run, so nothing was published on relation-1.
     assert!(out.written(relation_1().id, Scope::Unit).is_none());
 }
 
 #[test]
-fn relation_2_missing_blocks_it_and_kubernetes_resources_waits() {
+fn nothing_related_on_relation_2_is_active_with_no_objects_and_no_request() {
     let state = full_state(true).without_relation(relation_2().id);
     let out = run(Event::ConfigChanged, state);
-    assert_eq!(
-        out.status_of("relation_2"),
-        Some(&Status::blocked(RELATION_2_MISSING))
-    );
+    assert_eq!(out.status_of("relation_2"), Some(&Status::active()));
     assert_eq!(
         out.status_of("kubernetes_resources"),
-        Some(&Status::maintenance(format!(
-            "waiting on relation_2 (blocked: {RELATION_2_MISSING})"
-        )))
+        Some(&Status::active())
+    );
+    assert_eq!(out.unit_status, Status::active());
+    assert!(objects(&out).is_empty());
+    let cluster = out.state.extension::<InMemoryCluster>().unwrap();
+    assert_eq!(cluster.requests(), 0, "nothing to manage: no request");
+}
+
+#[test]
+fn relation_2_without_data_waits_for_it_and_holds_kubernetes_resources_back() {
+    let state = full_state(true)
+        .without_relation(relation_2().id)
+        .with_relation(Relation::new(2, "relation-2", "consumer"));
+    let out = run(Event::ConfigChanged, state);
+    let waiting = "waiting for `consumer` to send `namespace` on `relation-2`";
+    assert_eq!(
+        out.unit_status,
+        Status::waiting(format!("[relation_2] {waiting}"))
     );
     assert_eq!(
         out.outcome_of("kubernetes_resources"),
@@ -92,24 +121,88 @@ fn relation_2_missing_blocks_it_and_kubernetes_resources_waits() {
             waiting_on: vec!["relation_2".into()]
         })
     );
-    assert_eq!(out.executed(), ["workload", "relation_1", "relation_2"]);
-    assert_eq!(
-        out.unit_status,
-        Status::blocked(format!("[relation_2] {RELATION_2_MISSING}"))
-    );
-    assert!(!out.state.stored.contains_key(RESOURCES_KEY));
+    assert!(objects(&out).is_empty());
 }
 
 #[test]
-fn relation_2_without_data_waits_for_it() {
-    let state = full_state(true)
-        .without_relation(relation_2().id)
-        .with_relation(Relation::new(2, "relation-2", "consumer"));
+fn the_objects_go_when_the_last_application_leaves_relation_2() {
+    let made = run(Event::ConfigChanged, full_state(true));
+    assert_eq!(objects(&made), CONSUMER_OBJECTS);
+    let out = run(Event::relation_broken(&relation_2()), made.state);
+    assert_eq!(
+        out.executed(),
+        [
+            "workload",
+            "relation_1",
+            "relation_2",
+            "kubernetes_resources"
+        ]
+    );
+    assert_eq!(out.unit_status, Status::active());
+    assert!(objects(&out).is_empty(), "{:?}", objects(&out));
+    assert!(
+        out.logged("kubernetes-resources: applied 0 Kubernetes objects, deleted 2"),
+        "{:#?}",
+        out.logs
+    );
+}
+
+#[test]
+fn a_namespace_missing_from_the_cluster_is_blocked_naming_it() {
+    let state = full_state(true).with_extension(InMemoryCluster::new());
     let out = run(Event::ConfigChanged, state);
     assert_eq!(
         out.unit_status,
-        Status::waiting("[relation_2] waiting for `consumer` to send `namespace` on `relation-2`")
+        Status::blocked(
+            "[kubernetes_resources] cannot apply ConfigMap team-a/my-charm-consumer (HTTP 404): namespaces \"team-a\" not found"
+        )
     );
+}
+
+#[test]
+fn an_unreachable_cluster_is_waiting_and_the_next_event_catches_up() {
+    let cluster = InMemoryCluster::new().with_namespace("team-a");
+    let out = run(
+        Event::ConfigChanged,
+        full_state(true).with_extension(cluster.clone().unreachable()),
+    );
+    let status = out.status_of("kubernetes_resources").unwrap();
+    assert_eq!(
+        status.kind,
+        reconciler_core::StatusKind::Waiting,
+        "{status}"
+    );
+    assert!(
+        status.message.ends_with("retrying on the next event"),
+        "{status}"
+    );
+    let out = run(Event::UpdateStatus, out.state.with_extension(cluster));
+    assert_eq!(out.unit_status, Status::active());
+    assert_eq!(objects(&out), CONSUMER_OBJECTS);
+}
+
+#[test]
+fn the_objects_are_labelled_and_the_config_map_says_who_asked() {
+    let out = run(Event::ConfigChanged, full_state(true));
+    let cluster = out.state.extension::<InMemoryCluster>().unwrap();
+    let map = cluster
+        .get("ConfigMap", Some("team-a"), "my-charm-consumer")
+        .unwrap();
+    assert_eq!(
+        map["data"],
+        serde_json::json!({"requested-by": "consumer", "namespace": "team-a"})
+    );
+    assert_eq!(
+        map["metadata"]["labels"],
+        serde_json::json!({
+            "app.kubernetes.io/managed-by": "my-charm",
+            "reconciler.juju.is/model": "test-model",
+        })
+    );
+    let account = cluster
+        .get("ServiceAccount", Some("team-a"), "my-charm-consumer")
+        .unwrap();
+    assert_eq!(account["apiVersion"], "v1");
 }
 
 #[test]
@@ -139,21 +232,7 @@ fn everything_present_is_active() {
         workload.plan().services["workload"].environment["PORT"],
         "8080"
     );
-    assert_eq!(
-        recorded_resources(out.state.stored.get(RESOURCES_KEY)),
-        [
-            ResourceSpec {
-                kind: "ConfigMap".into(),
-                namespace: "team-a".into(),
-                name: "my-charm-consumer".into()
-            },
-            ResourceSpec {
-                kind: "ServiceAccount".into(),
-                namespace: "team-a".into(),
-                name: "my-charm-consumer".into()
-            },
-        ]
-    );
+    assert_eq!(objects(&out), CONSUMER_OBJECTS);
 }
 
 #[test]
@@ -195,12 +274,12 @@ fn every_unit_publishes_its_address_on_relation_1_as_json_values() {
 }
 
 #[test]
-fn non_leader_records_no_resources() {
+fn non_leader_makes_no_objects() {
     let out = run(Event::relation_changed(&relation_1()), full_state(false));
     assert_eq!(out.unit_status, Status::active());
     assert!(out.written(relation_1().id, Scope::Unit).is_some());
     assert!(out.written(relation_1().id, Scope::App).is_none());
-    assert!(!out.state.stored.contains_key(RESOURCES_KEY));
+    assert!(objects(&out).is_empty());
     // The application status is the leader's business.
     assert_eq!(out.app_status, Status::unknown(""));
 }
@@ -257,13 +336,6 @@ fn relation_1_missing_blocks() {
 
 #[test]
 fn relation_broken_is_treated_as_gone() {
-    let out = run(Event::relation_broken(&relation_2()), full_state(true));
-    assert_eq!(
-        out.status_of("relation_2"),
-        Some(&Status::blocked(RELATION_2_MISSING))
-    );
-    assert_eq!(out.executed(), ["workload", "relation_1", "relation_2"]);
-
     let out = run(Event::relation_broken(&relation_1()), full_state(true));
     assert_eq!(
         out.status_of("relation_1"),
@@ -274,7 +346,7 @@ fn relation_broken_is_treated_as_gone() {
 #[test]
 fn remove_cleans_up_dependents_first() {
     let installed = run(Event::ConfigChanged, full_state(true));
-    assert!(installed.state.stored.contains_key(RESOURCES_KEY));
+    assert_eq!(objects(&installed), CONSUMER_OBJECTS);
     let out = run(Event::Remove, installed.state);
     let Handling::Removed(report) = &out.hook.handling else {
         panic!(
@@ -292,7 +364,7 @@ fn remove_cleans_up_dependents_first() {
         ]
     );
     assert!(report.failures.is_empty());
-    assert!(!out.state.stored.contains_key(RESOURCES_KEY));
+    assert!(objects(&out).is_empty(), "remove deletes the objects");
     assert_eq!(out.unit_status, Status::maintenance("removing"));
 }
 
@@ -384,7 +456,7 @@ fn logs_say_what_held_a_component_back() {
         "{:#?}",
         out.logs
     );
-    assert!(out.logged("in-memory stand-in"));
+    assert!(out.logged("kubernetes-resources: applied 2 Kubernetes objects, deleted 0"));
 }
 
 #[test]
@@ -565,23 +637,51 @@ fn an_empty_command_is_blocked() {
 fn every_application_on_relation_2_gets_its_resources() {
     let second = Relation::new(3, "relation-2", "reports")
         .with_remote_app_data([("namespace", "\"team-b\"")]);
+    let cluster = InMemoryCluster::new()
+        .with_namespace("team-a")
+        .with_namespace("team-b");
     let out = run(
         Event::relation_changed(&second),
-        full_state(true).with_relation(second.clone()),
+        full_state(true)
+            .with_relation(second.clone())
+            .with_extension(cluster),
     );
     assert_eq!(out.unit_status, Status::active());
-    let names: Vec<(String, String)> = recorded_resources(out.state.stored.get(RESOURCES_KEY))
-        .into_iter()
-        .map(|r| (r.namespace, r.name))
-        .collect();
     assert_eq!(
-        names,
+        objects(&out),
         [
-            ("team-a".to_owned(), "my-charm-consumer".to_owned()),
-            ("team-a".to_owned(), "my-charm-consumer".to_owned()),
-            ("team-b".to_owned(), "my-charm-reports".to_owned()),
-            ("team-b".to_owned(), "my-charm-reports".to_owned()),
+            "ConfigMap team-a/my-charm-consumer",
+            "ConfigMap team-b/my-charm-reports",
+            "ServiceAccount team-a/my-charm-consumer",
+            "ServiceAccount team-b/my-charm-reports",
         ]
+    );
+
+    // One application leaving takes only its objects.
+    let out = run(Event::relation_broken(&second), out.state);
+    assert_eq!(objects(&out), CONSUMER_OBJECTS);
+}
+
+#[test]
+fn a_namespace_that_is_no_namespace_name_is_blocked_before_any_request() {
+    let bad = Relation::new(2, "relation-2", "consumer")
+        .with_remote_app_data([("namespace", "\"Team A\"")]);
+    let state = full_state(true).without_relation(bad.id).with_relation(bad);
+    let out = run(Event::ConfigChanged, state);
+    let status = out.status_of("relation_2").unwrap();
+    assert_eq!(
+        status.kind,
+        reconciler_core::StatusKind::Blocked,
+        "{status}"
+    );
+    assert!(status.message.contains("`consumer`"), "{status}");
+    assert!(
+        status.message.contains("not a Kubernetes namespace name"),
+        "{status}"
+    );
+    assert_eq!(
+        out.state.extension::<InMemoryCluster>().unwrap().requests(),
+        0
     );
 }
 

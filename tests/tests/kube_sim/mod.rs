@@ -353,6 +353,39 @@ impl ApiServer {
         name.to_owned()
     }
 
+    /// The names of the objects at the list path `path` (such as
+    /// `/api/v1/namespaces/team-a/configmaps`) that `selector` selects, as the admin.
+    pub fn names(&self, path: &str, selector: &str) -> Vec<String> {
+        let (code, answer) = self.request(
+            "GET",
+            &format!("{path}?labelSelector={}", selector.replace('/', "%2F")),
+            None,
+        );
+        assert_eq!(code, 200, "GET {path}: {answer}");
+        let list: serde_json::Value = serde_json::from_str(&answer).expect("a JSON list");
+        list["items"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|item| item["metadata"]["name"].as_str().map(str::to_owned))
+            .collect()
+    }
+
+    /// Creates the namespace `name` unless it exists.
+    pub fn ensure_namespace(&self, name: &str) {
+        let body = serde_json::json!({
+            "apiVersion": "v1",
+            "kind": "Namespace",
+            "metadata": {"name": name},
+        })
+        .to_string();
+        let (code, answer) = self.request("POST", "/api/v1/namespaces", Some(&body));
+        assert!(
+            code == 201 || code == 409,
+            "creating namespace {name:?}: {answer}"
+        );
+    }
+
     /// `https://127.0.0.1:<port>`.
     pub fn url(&self) -> String {
         format!("https://127.0.0.1:{}", self.port)
@@ -368,22 +401,39 @@ impl ApiServer {
         User::Admin.token()
     }
 
-    /// A kubeconfig file for `user` (written on first use): the server's URL and the user's
-    /// token. The server's certificate is self-signed (`--cert-dir`), so the file skips its
-    /// verification.
+    /// A kubeconfig file for `user` (written on first use): the server's URL, the user's
+    /// token, and the certificate authority that signed the server's certificate, so the
+    /// client verifies the server as it would a real cluster's.
     pub fn kubeconfig(&self, user: User) -> PathBuf {
         let path = self.dir.join(format!("kubeconfig-{}", user.name()));
         if !path.exists() {
             let text = format!(
-                "apiVersion: v1\nkind: Config\nclusters:\n- name: test\n  cluster:\n    server: {}\n    insecure-skip-tls-verify: true\nusers:\n- name: {user}\n  user:\n    token: {}\ncontexts:\n- name: {user}\n  context:\n    cluster: test\n    user: {user}\ncurrent-context: {user}\n",
+                "apiVersion: v1\nkind: Config\nclusters:\n- name: test\n  cluster:\n    server: {}\n    certificate-authority: {}\nusers:\n- name: {user}\n  user:\n    token: {}\ncontexts:\n- name: {user}\n  context:\n    cluster: test\n    user: {user}\ncurrent-context: {user}\n",
                 self.url(),
+                self.certificate_authority().display(),
                 user.token(),
                 user = user.name(),
             );
-            // Written whole, then renamed: parallel tests never read a half-written file.
-            let partial = path.with_extension(format!("partial-{:?}", std::thread::current().id()));
-            std::fs::write(&partial, text).unwrap();
-            std::fs::rename(&partial, &path).unwrap();
+            write_whole(&path, text.as_bytes());
+        }
+        path
+    }
+
+    /// The certificate of the authority that signed the server's self-signed certificate.
+    /// kube-apiserver writes its certificate to `--cert-dir` as `apiserver.crt`: the
+    /// server's certificate (for 127.0.0.1), then the authority's (the one with `CA:TRUE`).
+    pub fn certificate_authority(&self) -> PathBuf {
+        let path = self.dir.join("ca.crt");
+        if !path.exists() {
+            let chain = std::fs::read_to_string(self.dir.join("certs/apiserver.crt"))
+                .expect("kube-apiserver wrote its certificate to --cert-dir");
+            let begin = "-----BEGIN CERTIFICATE-----";
+            let authority = chain
+                .rfind(begin)
+                .filter(|&at| at > 0)
+                .map(|at| &chain[at..])
+                .expect("apiserver.crt holds the server's certificate, then the authority's");
+            write_whole(&path, authority.as_bytes());
         }
         path
     }
@@ -397,4 +447,12 @@ impl ApiServer {
     pub fn log(&self) -> String {
         tail(&self.apiserver.log)
     }
+}
+
+/// Writes `path` whole, then renames it into place: parallel tests never read a
+/// half-written file.
+fn write_whole(path: &Path, contents: &[u8]) {
+    let partial = path.with_extension(format!("partial-{:?}", std::thread::current().id()));
+    std::fs::write(&partial, contents).unwrap();
+    std::fs::rename(&partial, path).unwrap();
 }
