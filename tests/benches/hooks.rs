@@ -9,9 +9,16 @@
 //! warm-up runs push the config file, replan once and write the relation data, and the
 //! measured runs start from the state they left: the steady state, where the workload
 //! component reads Pebble's plan, services and file and nothing is changed or rewritten.
+//!
+//! The leader's `kubernetes_resources` applies consumer's two objects to a real
+//! kube-apiserver (the tests' `kube_sim`, on kine and SQLite) through
+//! `RECONCILER_KUBECONFIG`: after the first run they are unchanged, so each run re-applies
+//! them and lists by label (two applies and two lists) over a new TLS connection.
 
 #[path = "../tests/juju_sim/mod.rs"]
 mod juju_sim;
+#[path = "../tests/kube_sim/mod.rs"]
+mod kube_sim;
 
 use std::time::Duration;
 
@@ -68,7 +75,17 @@ fn main() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(RUNS);
-    let my_charm = |leader, relations| Unit::my_charm(&state(leader, relations));
+    let server = kube_sim::server();
+    server.ensure_namespace("team-a");
+    let kubeconfig = server.kubeconfig(kube_sim::User::Admin);
+    let my_charm = |leader, relations| {
+        let mut unit = Unit::my_charm(&state(leader, relations));
+        unit.env.push((
+            "RECONCILER_KUBECONFIG".into(),
+            kubeconfig.display().to_string(),
+        ));
+        unit
+    };
     let scenarios: Vec<(&str, &str, Unit, bool)> = vec![
         (
             "config-changed",
@@ -193,6 +210,11 @@ fn main() {
                 "{label}: Pebble was not reached"
             );
         }
+        let status = unit.state().unit_status.text();
+        assert!(
+            !status.contains("kubernetes_resources"),
+            "{label}: the Kubernetes objects were not applied: {status}"
+        );
         let mut tools: Vec<&str> = run.tools();
         tools.dedup();
         let counts: Vec<String> = {
