@@ -1,9 +1,11 @@
 //! `KubernetesComponent` against the real API server of `kube_sim`: one reconcile (on the
-//! in-memory harness, as the leader) that applies 50 ConfigMaps into a fresh namespace,
-//! then one that finds them all unchanged, and one with nothing desired and nothing
-//! recorded (the cost of creating the runtime and the client). Prints the median of many
-//! runs of each. `scripts/bench-kubernetes.sh` runs it; the figures are in
-//! docs/benchmarks.md ("Kubernetes objects").
+//! in-memory harness, as the leader, with an explicit kubeconfig) that applies 50
+//! ConfigMaps into a fresh namespace, then one that finds them all unchanged; a hook with
+//! one object that exists already (the runtime, the client, one TLS connection, one apply
+//! and one list: what a small charm pays per hook); and one with nothing desired and
+//! nothing recorded (no client is built). Prints the median of many runs of each.
+//! `scripts/bench-kubernetes.sh` runs it; the figures are in docs/benchmarks.md
+//! ("Kubernetes objects").
 
 #[path = "../tests/kube_sim/mod.rs"]
 mod kube_sim;
@@ -85,7 +87,8 @@ fn main() {
     let harness = Harness::from_yaml("name: bench\n").unwrap();
     let leader = State::default().with_unit_name("bench/0").with_leader(true);
 
-    let (mut apply, mut unchanged, mut empty) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut apply, mut unchanged, mut empty, mut one) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     // One warm-up round, then `runs` measured rounds, each in a fresh namespace.
     for round in 0..=runs {
         let namespace = format!("bench-{round}");
@@ -93,10 +96,17 @@ fn main() {
         let (first, out) = reconcile(&harness, objects(&namespace), leader.clone());
         let (second, _) = reconcile(&harness, objects(&namespace), out.state);
         let (none, _) = reconcile(&harness, Vec::new(), leader.clone());
+        // One object in a namespace of its own, made by an earlier hook; this hook finds
+        // it unchanged (the state records only this namespace, so nothing else is listed).
+        let alone = format!("bench-one-{round}");
+        kube_sim::server().create_namespace(&alone);
+        let (_, made) = reconcile(&harness, objects(&alone)[..1].to_vec(), leader.clone());
+        let (first_of_one, _) = reconcile(&harness, objects(&alone)[..1].to_vec(), made.state);
         if round > 0 {
             apply.push(first);
             unchanged.push(second);
             empty.push(none);
+            one.push(first_of_one);
         }
     }
     println!("| reconcile | median |");
@@ -110,7 +120,11 @@ fn main() {
         median(unchanged).as_secs_f64() * 1e3
     );
     println!(
-        "| nothing desired, nothing recorded (runtime and client only) | {:.2} ms |",
+        "| one object, unchanged (runtime, client, TLS connection, apply, list) | {:.2} ms |",
+        median(one).as_secs_f64() * 1e3
+    );
+    println!(
+        "| nothing desired, nothing recorded (no client, no request) | {:.3} ms |",
         median(empty).as_secs_f64() * 1e3
     );
     println!();
