@@ -2,10 +2,10 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use crate::Extensions;
 use crate::backend::{Config, ConfigValue, Databag, Port, RelationId};
 use crate::pebble::{CheckInfo, Layer, PebbleNotice, Service, ServiceStatus};
 use crate::status::Status;
-use crate::Extensions;
 
 /// Everything one unit can see of its model, before or after an event.
 ///
@@ -40,6 +40,11 @@ pub struct State {
     /// use; a test prepares one with [`with_extension`](Self::with_extension) and reads it
     /// back with [`extension`](Self::extension).
     pub extensions: Extensions,
+    // Secrets (secret-*).
+    /// The secrets this unit owns (or its application owns) and those it observes: see
+    /// [`Secret`](crate::testing::Secret) and
+    /// [`with_secret`](Self::with_secret).
+    pub secrets: Vec<crate::testing::Secret>,
 }
 
 impl Default for State {
@@ -57,6 +62,7 @@ impl Default for State {
             app_version: None,
             stored: BTreeMap::new(),
             extensions: Extensions::default(),
+            secrets: Vec::new(),
         }
     }
 }
