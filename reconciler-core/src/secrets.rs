@@ -968,7 +968,8 @@ pub(crate) fn unsupported(tool: &str) -> crate::BackendError {
     crate::BackendError::failed(tool, format!("{tool} is not supported by this backend"))
 }
 
-// Time, in RFC 3339 as Juju prints it, without a date-time dependency.
+// Time, in RFC 3339 as Juju prints it (`SecretInfo` and `--expire`), without a date-time
+// dependency.
 
 fn unix_seconds(time: SystemTime) -> i64 {
     match time.duration_since(UNIX_EPOCH) {
@@ -1022,8 +1023,18 @@ fn civil(seconds: i64) -> (i64, i64, i64, i64) {
     (yoe + era * 400 + i64::from(month <= 2), month, day, rest)
 }
 
-/// `time` in RFC 3339, UTC, whole seconds: `2025-01-01T06:06:06Z`.
-pub(crate) fn format_rfc3339(time: SystemTime) -> String {
+/// `time` in RFC 3339, UTC, whole seconds, as Juju's hook tools take and print times:
+/// `2025-01-01T06:06:06Z`.
+///
+/// ```
+/// use std::time::{Duration, UNIX_EPOCH};
+/// use reconciler_core::secrets::{format_rfc3339, parse_rfc3339};
+///
+/// let time = UNIX_EPOCH + Duration::from_secs(1_735_711_566);
+/// assert_eq!(format_rfc3339(time), "2025-01-01T06:06:06Z");
+/// assert_eq!(parse_rfc3339("2025-01-01T08:06:06+02:00"), Some(time));
+/// ```
+pub fn format_rfc3339(time: SystemTime) -> String {
     let (year, month, day, rest) = civil(unix_seconds(time));
     format!(
         "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
@@ -1034,8 +1045,8 @@ pub(crate) fn format_rfc3339(time: SystemTime) -> String {
 }
 
 /// Parses an RFC 3339 time as Go prints it (`2025-01-01T06:06:06Z`,
-/// `2025-01-01T06:06:06.123456789+02:00`).
-pub(crate) fn parse_rfc3339(text: &str) -> Option<SystemTime> {
+/// `2025-01-01T06:06:06.123456789+02:00`); `None` if it is not one.
+pub fn parse_rfc3339(text: &str) -> Option<SystemTime> {
     let bytes = text.as_bytes();
     let number = |range: std::ops::Range<usize>| -> Option<i64> {
         let part = text.get(range)?;

@@ -166,7 +166,10 @@ fn only_the_leader_manages_its_applications_secrets() {
         Some("p")
     );
     // A non-leader lists and describes only its own unit's secrets.
-    assert_eq!(backend.secret_ids().unwrap(), std::slice::from_ref(&unit_own.uri));
+    assert_eq!(
+        backend.secret_ids().unwrap(),
+        std::slice::from_ref(&unit_own.uri)
+    );
     let error = backend
         .secret_info_get(&SecretRef::Uri(own.uri.clone()))
         .unwrap_err();

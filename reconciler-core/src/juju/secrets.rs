@@ -91,8 +91,8 @@ impl Drop for ContentFiles {
     }
 }
 
-/// What Juju's error says, if `error` is a tool that failed with `ERROR <message>`.
-fn juju_message(error: &BackendError) -> Option<String> {
+/// Juju's exit code and message, if `error` is a tool that failed with `ERROR <message>`.
+fn juju_message(error: &BackendError) -> Option<(Option<i32>, String)> {
     let BackendError::Failed {
         source: Some(source),
         ..
@@ -102,14 +102,24 @@ fn juju_message(error: &BackendError) -> Option<String> {
     };
     let failure = source.downcast_ref::<ToolFailure>()?;
     let message = failure.stderr.lines().next()?.strip_prefix("ERROR ")?;
-    Some(message.trim().to_owned())
+    Some((failure.exit_code, message.trim().to_owned()))
 }
 
+/// What Juju says when it refuses a secret operation it understood (exit code 1).
+const REFUSALS: &[&str] = &[
+    "permission denied",
+    "not the leader",
+    "already exists",
+    "need to be revoked",
+];
+
 /// `error` typed as the in-memory model types it: a secret, revision or label Juju does
-/// not find is [`BackendError::NotFound`]; a secret this unit may not read or change, or
-/// an application's secret changed by a non-leader, is [`BackendError::Refused`].
+/// not find is [`BackendError::NotFound`]; arguments Juju's tool refuses (exit code 2), a
+/// secret this unit may not read or change, an application's secret changed by a
+/// non-leader, a label taken, are [`BackendError::Refused`] with Juju's message. Anything
+/// else (the agent unreachable, say) stays [`BackendError::Failed`].
 fn typed(error: BackendError) -> BackendError {
-    let Some(message) = juju_message(&error) else {
+    let Some((code, message)) = juju_message(&error) else {
         return error;
     };
     let BackendError::Failed { operation, .. } = &error else {
@@ -121,7 +131,7 @@ fn typed(error: BackendError) -> BackendError {
             what: what.to_owned(),
         };
     }
-    if message.contains("permission denied") || message.contains("not the leader") {
+    if code == Some(2) || REFUSALS.iter().any(|r| message.contains(r)) {
         return BackendError::refused(operation.clone(), message);
     }
     error
@@ -397,10 +407,29 @@ mod tests {
         );
         let error = typed(failing("ERROR this unit is not the leader"));
         assert!(matches!(error, BackendError::Refused { .. }));
+        let error = typed(failing("ERROR secret with label \"x\" already exists"));
+        assert!(matches!(error, BackendError::Refused { .. }));
+        // Arguments the tool refuses (exit code 2).
+        let error = typed(
+            HookTools::new()
+                .run(
+                    "sh",
+                    &["-c", "echo 'ERROR key \"X\" not valid' >&2; exit 2"],
+                    None,
+                )
+                .unwrap_err(),
+        );
+        assert!(
+            matches!(&error, BackendError::Refused { reason, .. } if reason == "key \"X\" not valid")
+        );
         // Anything else stays a failure with the tool's stderr.
-        let error = typed(failing("ERROR key \"X\" not valid"));
+        let error = typed(failing("ERROR connection is shut down"));
         assert!(matches!(error, BackendError::Failed { .. }));
-        assert!(error.to_string().contains("exited with code 1: ERROR key"));
+        assert!(
+            error
+                .to_string()
+                .contains("exited with code 1: ERROR connection")
+        );
     }
 
     #[test]
