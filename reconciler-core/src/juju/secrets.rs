@@ -432,6 +432,70 @@ mod tests {
         );
     }
 
+    /// The event of a hook with these variables, for a charm declaring nothing.
+    fn event(vars: &[(&str, &str)]) -> Result<crate::Event, crate::juju::env::EnvError> {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("charmcraft.yaml"), "name: c\n").unwrap();
+        let mut map: BTreeMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        map.insert("JUJU_UNIT_NAME".into(), "c/0".into());
+        map.insert("JUJU_CHARM_DIR".into(), dir.path().display().to_string());
+        crate::juju::env::HookEnv::from_vars(&map, "dispatch", dir.path()).map(|(env, _)| env.event)
+    }
+
+    #[test]
+    fn every_secret_event_carries_jujus_id_label_and_revision() {
+        use crate::event::SecretEventKind;
+        let id = "secret://00000000-0000-4000-8000-000000000000/cn2rfm3nji6c4n1dqjmg";
+        for (kind, revision) in [
+            (SecretEventKind::Changed, None),
+            (SecretEventKind::Rotate, None),
+            (SecretEventKind::Expired, Some("2")),
+            (SecretEventKind::Remove, Some("1")),
+        ] {
+            let path = format!("hooks/{}", kind.name());
+            let mut vars = vec![
+                ("JUJU_DISPATCH_PATH", path.as_str()),
+                ("JUJU_SECRET_ID", id),
+                ("JUJU_SECRET_LABEL", "db"),
+            ];
+            if let Some(revision) = revision {
+                vars.push(("JUJU_SECRET_REVISION", revision));
+            }
+            let event = event(&vars).unwrap();
+            assert_eq!(
+                event,
+                crate::Event::Secret {
+                    kind,
+                    id: id.into(),
+                    label: Some("db".into()),
+                    revision: revision.map(|r| r.parse().unwrap()),
+                }
+            );
+            assert_eq!(
+                event.secret_uri().unwrap().unwrap().id(),
+                "cn2rfm3nji6c4n1dqjmg"
+            );
+        }
+        let error = event(&[("JUJU_DISPATCH_PATH", "hooks/secret-changed")]).unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "secret-changed: JUJU_SECRET_ID is not set; Juju sets it for this event"
+        );
+        let error = event(&[
+            ("JUJU_DISPATCH_PATH", "hooks/secret-remove"),
+            ("JUJU_SECRET_ID", id),
+            ("JUJU_SECRET_REVISION", "latest"),
+        ])
+        .unwrap_err();
+        assert!(
+            error.to_string().contains("expected a revision number"),
+            "{error}"
+        );
+    }
+
     #[test]
     fn content_files_hold_the_values_privately_and_are_removed() {
         use std::os::unix::fs::PermissionsExt as _;
