@@ -43,8 +43,10 @@ use crate::event::Event;
 /// it: 1 000 000 (a little under what Kubernetes and Vault accept). Base64 makes 3 bytes
 /// of a value 4, so a value of up to about 750 000 bytes fits.
 ///
-/// Juju releases before 3.6.9 allowed less: 8 KiB per value and 64 KiB in all, before
-/// encoding; a charm that must run on them keeps its secrets within that.
+/// Juju releases from before this limit was raised (in mid-2025; earlier 3.x releases,
+/// and 3.6 releases of that time) allowed less: 8 KiB per value and 64 KiB in all, before
+/// encoding. A charm that must run on them keeps its secrets within that; Juju refuses
+/// more with its own error, which does not show the content either.
 pub const MAX_ENCODED_VALUE: usize = 1_000_000;
 
 /// The most bytes all the values of one secret revision may take together once
