@@ -268,6 +268,95 @@ pub trait Backend {
 
     /// The Pebble client of a workload container declared in the charm's metadata.
     fn pebble(&mut self, container: &str) -> Result<&mut dyn Pebble, BackendError>;
+
+    // Secrets (secret-*). The types are in `crate::secrets`. Content goes to the hook tools
+    // in files (`key#file=<path>`), never on a command line, and no error shows it. The
+    // defaults refuse, for backends without secrets.
+
+    /// Adds a secret owned by the application (leader only) or this unit, with `content`
+    /// as its revision 1 (`secret-add`); returns its URI.
+    fn secret_add(
+        &mut self,
+        content: &crate::secrets::SecretContent,
+        owner: crate::secrets::SecretOwner,
+        options: &crate::secrets::SecretOptions,
+    ) -> Result<crate::secrets::SecretUri, BackendError> {
+        let _ = (content, owner, options);
+        Err(crate::secrets::unsupported("secret-add"))
+    }
+
+    /// A secret's content (`secret-get`): by URI or label, the revision `query.read`
+    /// says. The owner reads the latest revision; a unit that observes another
+    /// application's secret reads the revision it tracks, and needs a grant.
+    fn secret_get(
+        &mut self,
+        query: &crate::secrets::SecretQuery,
+    ) -> Result<crate::secrets::SecretContent, BackendError> {
+        let _ = query;
+        Err(crate::secrets::unsupported("secret-get"))
+    }
+
+    /// Changes a secret this unit (or, on the leader, its application) owns
+    /// (`secret-set`): new content makes a new revision (unless it equals the latest);
+    /// the options set are changed, the others left.
+    fn secret_set(
+        &mut self,
+        uri: &crate::secrets::SecretUri,
+        content: Option<&crate::secrets::SecretContent>,
+        options: &crate::secrets::SecretOptions,
+    ) -> Result<(), BackendError> {
+        let _ = (uri, content, options);
+        Err(crate::secrets::unsupported("secret-set"))
+    }
+
+    /// Removes a secret this unit owns, or one revision of it (`secret-remove`,
+    /// `--revision`).
+    fn secret_remove(
+        &mut self,
+        uri: &crate::secrets::SecretUri,
+        revision: Option<u64>,
+    ) -> Result<(), BackendError> {
+        let _ = (uri, revision);
+        Err(crate::secrets::unsupported("secret-remove"))
+    }
+
+    /// Lets the remote application of `relation` (or only its unit `unit`) read a secret
+    /// this unit owns (`secret-grant --relation`, `--unit`).
+    fn secret_grant(
+        &mut self,
+        uri: &crate::secrets::SecretUri,
+        relation: RelationId,
+        unit: Option<&str>,
+    ) -> Result<(), BackendError> {
+        let _ = (uri, relation, unit);
+        Err(crate::secrets::unsupported("secret-grant"))
+    }
+
+    /// Takes back a grant (`secret-revoke --relation`, `--unit`).
+    fn secret_revoke(
+        &mut self,
+        uri: &crate::secrets::SecretUri,
+        relation: RelationId,
+        unit: Option<&str>,
+    ) -> Result<(), BackendError> {
+        let _ = (uri, relation, unit);
+        Err(crate::secrets::unsupported("secret-revoke"))
+    }
+
+    /// The secrets this unit owns, and its application's on the leader (`secret-ids`).
+    fn secret_ids(&mut self) -> Result<Vec<crate::secrets::SecretUri>, BackendError> {
+        Err(crate::secrets::unsupported("secret-ids"))
+    }
+
+    /// What Juju says of a secret this unit (or, on the leader, its application) owns
+    /// (`secret-info-get`), by URI or label.
+    fn secret_info_get(
+        &mut self,
+        secret: &crate::secrets::SecretRef,
+    ) -> Result<crate::secrets::SecretInfo, BackendError> {
+        let _ = secret;
+        Err(crate::secrets::unsupported("secret-info-get"))
+    }
 }
 
 /// Applies `relation-set` changes to a databag as Juju does: an empty value deletes the

@@ -485,6 +485,18 @@ impl Backend for ActionWatch<'_> {
         state_delete(&mut self, key: &str) -> Result<(), BackendError>;
         pebble(&mut self, container: &str) -> Result<&mut dyn Pebble, BackendError>;
     }
+
+    // Secrets (secret-*).
+    forward! {
+        secret_add(&mut self, content: &crate::secrets::SecretContent, owner: crate::secrets::SecretOwner, options: &crate::secrets::SecretOptions) -> Result<crate::secrets::SecretUri, BackendError>;
+        secret_get(&mut self, query: &crate::secrets::SecretQuery) -> Result<crate::secrets::SecretContent, BackendError>;
+        secret_set(&mut self, uri: &crate::secrets::SecretUri, content: Option<&crate::secrets::SecretContent>, options: &crate::secrets::SecretOptions) -> Result<(), BackendError>;
+        secret_remove(&mut self, uri: &crate::secrets::SecretUri, revision: Option<u64>) -> Result<(), BackendError>;
+        secret_grant(&mut self, uri: &crate::secrets::SecretUri, relation: RelationId, unit: Option<&str>) -> Result<(), BackendError>;
+        secret_revoke(&mut self, uri: &crate::secrets::SecretUri, relation: RelationId, unit: Option<&str>) -> Result<(), BackendError>;
+        secret_ids(&mut self) -> Result<Vec<crate::secrets::SecretUri>, BackendError>;
+        secret_info_get(&mut self, secret: &crate::secrets::SecretRef) -> Result<crate::secrets::SecretInfo, BackendError>;
+    }
 }
 
 #[cfg(test)]

@@ -75,6 +75,7 @@ pub mod metadata;
 mod panics;
 pub mod pebble;
 mod reconciler;
+pub mod secrets;
 mod status;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;

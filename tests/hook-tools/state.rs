@@ -31,6 +31,15 @@ pub const TOOLS: &[&str] = &[
     "open-port",
     "close-port",
     "opened-ports",
+    // Secrets (secret-*).
+    "secret-add",
+    "secret-get",
+    "secret-set",
+    "secret-remove",
+    "secret-grant",
+    "secret-revoke",
+    "secret-ids",
+    "secret-info-get",
 ];
 
 /// A relation databag.
@@ -71,6 +80,93 @@ pub struct SimState {
     pub hangs: Vec<String>,
     /// Extra output, by tool name, written after the tool's own (or its fault's).
     pub floods: BTreeMap<String, Flood>,
+    // Secrets (secret-*).
+    /// The secrets this unit owns (or its application owns) and those it observes.
+    pub secrets: Vec<SimSecret>,
+}
+
+/// Who owns a secret, from this unit's point of view.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SimOwner {
+    /// This unit's application.
+    #[default]
+    Application,
+    /// This unit.
+    Unit,
+    /// Another application, which this unit observes the secret of.
+    Observed(String),
+}
+
+/// A grant of an owned secret on a relation, to its remote application or one unit.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SimGrant {
+    /// The relation id.
+    pub relation: u64,
+    /// The unit, or none for the whole remote application.
+    pub unit: Option<String>,
+}
+
+/// One secret.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SimSecret {
+    /// The id (20 characters, without `secret:`).
+    pub id: String,
+    /// Who owns it.
+    pub owner: SimOwner,
+    /// Each revision's content (values as given, not encoded).
+    pub revisions: BTreeMap<u64, Bag>,
+    /// The owner's label.
+    pub label: Option<String>,
+    /// This unit's label for a secret it observes.
+    pub consumer_label: Option<String>,
+    /// The revision this unit tracks, for a secret it observes.
+    pub tracked: Option<u64>,
+    /// The description.
+    pub description: Option<String>,
+    /// When the latest revision expires (RFC 3339).
+    pub expiry: Option<String>,
+    /// The rotation policy.
+    pub rotation: Option<String>,
+    /// When it is next due to rotate (RFC 3339).
+    pub rotates: Option<String>,
+    /// Grants of an owned secret.
+    pub grants: Vec<SimGrant>,
+    /// Whether this unit may read a secret it observes.
+    pub granted: bool,
+}
+
+impl Default for SimSecret {
+    fn default() -> SimSecret {
+        SimSecret {
+            id: String::new(),
+            owner: SimOwner::default(),
+            revisions: BTreeMap::new(),
+            label: None,
+            consumer_label: None,
+            tracked: None,
+            description: None,
+            expiry: None,
+            rotation: None,
+            rotates: None,
+            grants: Vec::new(),
+            granted: true,
+        }
+    }
+}
+
+impl SimSecret {
+    /// The latest revision (0 if none).
+    pub fn latest(&self) -> u64 {
+        self.revisions.keys().next_back().copied().unwrap_or(0)
+    }
+
+    /// Whether this unit or its application owns it.
+    pub fn owned(&self) -> bool {
+        !matches!(self.owner, SimOwner::Observed(_))
+    }
 }
 
 /// One relation.

@@ -1,8 +1,10 @@
 //! Test-only crate (not published): components and helpers shared by the cross-crate tests
 //! in `tests/` (derived charms at run time, the compile-fail cases of `ui/`, the test charm
-//! [`panicky`]).
+//! [`panicky`], and [`secrets_charm`] for the secrets tests).
 
 pub mod panicky;
+// Secrets (secret-*).
+pub mod secrets_charm;
 
 use std::cell::RefCell;
 use std::rc::Rc;

@@ -430,6 +430,70 @@ impl Backend for HookToolBackend {
             .entry(container.to_owned())
             .or_insert_with(|| PebbleClient::new(container, socket)))
     }
+
+    // Secrets (secret-*): see `juju/secrets.rs`. Nothing is cached: which revision a
+    // unit reads is Juju's to track.
+    fn secret_add(
+        &mut self,
+        content: &crate::secrets::SecretContent,
+        owner: crate::secrets::SecretOwner,
+        options: &crate::secrets::SecretOptions,
+    ) -> Result<crate::secrets::SecretUri, BackendError> {
+        crate::juju::secrets::add(&self.tools, content, owner, options)
+    }
+
+    fn secret_get(
+        &mut self,
+        query: &crate::secrets::SecretQuery,
+    ) -> Result<crate::secrets::SecretContent, BackendError> {
+        crate::juju::secrets::get(&self.tools, query)
+    }
+
+    fn secret_set(
+        &mut self,
+        uri: &crate::secrets::SecretUri,
+        content: Option<&crate::secrets::SecretContent>,
+        options: &crate::secrets::SecretOptions,
+    ) -> Result<(), BackendError> {
+        crate::juju::secrets::set(&self.tools, uri, content, options)
+    }
+
+    fn secret_remove(
+        &mut self,
+        uri: &crate::secrets::SecretUri,
+        revision: Option<u64>,
+    ) -> Result<(), BackendError> {
+        crate::juju::secrets::remove(&self.tools, uri, revision)
+    }
+
+    fn secret_grant(
+        &mut self,
+        uri: &crate::secrets::SecretUri,
+        relation: RelationId,
+        unit: Option<&str>,
+    ) -> Result<(), BackendError> {
+        crate::juju::secrets::grant_or_revoke(&self.tools, "secret-grant", uri, relation, unit)
+    }
+
+    fn secret_revoke(
+        &mut self,
+        uri: &crate::secrets::SecretUri,
+        relation: RelationId,
+        unit: Option<&str>,
+    ) -> Result<(), BackendError> {
+        crate::juju::secrets::grant_or_revoke(&self.tools, "secret-revoke", uri, relation, unit)
+    }
+
+    fn secret_ids(&mut self) -> Result<Vec<crate::secrets::SecretUri>, BackendError> {
+        crate::juju::secrets::ids(&self.tools)
+    }
+
+    fn secret_info_get(
+        &mut self,
+        secret: &crate::secrets::SecretRef,
+    ) -> Result<crate::secrets::SecretInfo, BackendError> {
+        crate::juju::secrets::info_get(&self.tools, secret)
+    }
 }
 
 #[cfg(test)]

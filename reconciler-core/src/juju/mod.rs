@@ -21,6 +21,7 @@ pub(crate) mod log_layer;
 pub(crate) mod pebble_client;
 mod pebble_exec;
 pub(crate) mod run;
+mod secrets;
 pub(crate) mod tools;
 
 pub use pebble_client::PebbleClient;

@@ -151,6 +151,54 @@ pub enum Inconsistency {
         /// The unit name.
         unit: String,
     },
+    // Secrets (secret-*): checked in `testing/secrets.rs`.
+    /// Two secrets in the state have the same id.
+    #[error("the state has two secrets with id {id}")]
+    DuplicateSecret {
+        /// The id.
+        id: String,
+    },
+    /// A secret in the state is one Juju could not have: no revision, content Juju
+    /// refuses, a tracked revision it lacks, a grant on a relation not in the state.
+    #[error("secret {id}: {problem}")]
+    InvalidSecret {
+        /// The secret's id.
+        id: String,
+        /// What is wrong.
+        problem: String,
+    },
+    /// Two owned secrets have the same label, or two observed secrets the same label of
+    /// this unit's.
+    #[error("two secrets have the label {label:?}: {first} and {second}")]
+    DuplicateSecretLabel {
+        /// The label.
+        label: String,
+        /// The first secret's id.
+        first: String,
+        /// The second secret's id.
+        second: String,
+    },
+    /// A secret event names a secret the state does not have.
+    #[error(
+        "event {event}: the state has no secret {id} (secrets in the state: {present}); add it with State::with_secret"
+    )]
+    EventSecretMissing {
+        /// The event.
+        event: String,
+        /// The id the event names.
+        id: String,
+        /// The ids of the secrets in the state, comma-separated.
+        present: String,
+    },
+    /// A secret event Juju would not send to this unit for this secret, or with these
+    /// values.
+    #[error("event {event}: {problem}")]
+    EventSecretMismatch {
+        /// The event.
+        event: String,
+        /// What does not match.
+        problem: String,
+    },
     /// A relation event names a relation id the state does not have.
     #[error(
         "event {event}: the state has no relation with id {id} (relations in the state: {present})"
@@ -301,6 +349,8 @@ pub(crate) fn check(
     let mut problems = Vec::new();
     check_state(metadata, file, state, &mut problems);
     check_event(metadata, file, event, state, &mut problems);
+    // Secrets (secret-*).
+    crate::testing::secrets::check(event, state, &mut problems);
     problems
 }
 

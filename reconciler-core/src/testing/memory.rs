@@ -362,6 +362,69 @@ impl Backend for MemoryBackend {
             }),
         }
     }
+
+    // Secrets (secret-*): the rules are in `testing/secrets.rs`.
+    fn secret_add(
+        &mut self,
+        content: &crate::secrets::SecretContent,
+        owner: crate::secrets::SecretOwner,
+        options: &crate::secrets::SecretOptions,
+    ) -> Result<crate::secrets::SecretUri, BackendError> {
+        crate::testing::secrets::add(&mut self.state, content, owner, options)
+    }
+
+    fn secret_get(
+        &mut self,
+        query: &crate::secrets::SecretQuery,
+    ) -> Result<crate::secrets::SecretContent, BackendError> {
+        crate::testing::secrets::get(&mut self.state, query)
+    }
+
+    fn secret_set(
+        &mut self,
+        uri: &crate::secrets::SecretUri,
+        content: Option<&crate::secrets::SecretContent>,
+        options: &crate::secrets::SecretOptions,
+    ) -> Result<(), BackendError> {
+        crate::testing::secrets::set(&mut self.state, uri, content, options)
+    }
+
+    fn secret_remove(
+        &mut self,
+        uri: &crate::secrets::SecretUri,
+        revision: Option<u64>,
+    ) -> Result<(), BackendError> {
+        crate::testing::secrets::remove(&mut self.state, uri, revision)
+    }
+
+    fn secret_grant(
+        &mut self,
+        uri: &crate::secrets::SecretUri,
+        relation: RelationId,
+        unit: Option<&str>,
+    ) -> Result<(), BackendError> {
+        crate::testing::secrets::grant(&mut self.state, uri, relation, unit)
+    }
+
+    fn secret_revoke(
+        &mut self,
+        uri: &crate::secrets::SecretUri,
+        relation: RelationId,
+        unit: Option<&str>,
+    ) -> Result<(), BackendError> {
+        crate::testing::secrets::revoke(&mut self.state, uri, relation, unit)
+    }
+
+    fn secret_ids(&mut self) -> Result<Vec<crate::secrets::SecretUri>, BackendError> {
+        Ok(crate::testing::secrets::ids(&self.state))
+    }
+
+    fn secret_info_get(
+        &mut self,
+        secret: &crate::secrets::SecretRef,
+    ) -> Result<crate::secrets::SecretInfo, BackendError> {
+        crate::testing::secrets::info_get(&self.state, secret)
+    }
 }
 
 impl Container {

@@ -65,6 +65,7 @@ mod events;
 mod exec;
 mod harness;
 mod memory;
+mod secrets;
 mod state;
 
 pub use crate::logging::LogRecord;
@@ -73,3 +74,5 @@ pub use exec::{ExecHandlers, ExecReply};
 pub use harness::{ActionOutput, DataWritten, Harness, Output};
 pub use memory::MemoryBackend;
 pub use state::{ChangeRecord, Container, FileMeta, Relation, State};
+// Secrets (secret-*).
+pub use secrets::{MODEL_UUID, Secret, SecretGrant, SecretOwnership};

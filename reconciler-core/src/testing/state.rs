@@ -40,6 +40,11 @@ pub struct State {
     /// use; a test prepares one with [`with_extension`](Self::with_extension) and reads it
     /// back with [`extension`](Self::extension).
     pub extensions: Extensions,
+    // Secrets (secret-*).
+    /// The secrets this unit owns (or its application owns) and those it observes: see
+    /// [`Secret`](crate::testing::Secret) and
+    /// [`with_secret`](Self::with_secret).
+    pub secrets: Vec<crate::testing::Secret>,
 }
 
 impl Default for State {
@@ -57,6 +62,7 @@ impl Default for State {
             app_version: None,
             stored: BTreeMap::new(),
             extensions: Extensions::default(),
+            secrets: Vec::new(),
         }
     }
 }

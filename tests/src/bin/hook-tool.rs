@@ -19,6 +19,10 @@ mod state;
 
 use state::TOOLS;
 
+// Secrets (secret-*).
+#[path = "../../hook-tools/secrets.rs"]
+mod secrets;
+
 use state::{Bag, Flood, SimLog, SimState, SimStatus};
 
 /// The config `config-get` reports: the defaults the charm's metadata declares (read from
@@ -651,6 +655,8 @@ fn handle(tool: &str, args: &[String], state: &mut SimState) -> Outcome {
             flags.json_format()?;
             json(&state.ports)
         }
+        // Secrets (secret-*).
+        tool if tool.starts_with("secret-") => secrets::handle(tool, args, state),
         _ => Err(usage(format!("unknown tool {tool:?}"))),
     }
 }

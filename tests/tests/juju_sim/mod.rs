@@ -17,6 +17,9 @@ pub mod state;
 
 #[allow(unused_imports)]
 pub use state::{Fault, Flood, SimAction, SimRelation, SimState, SimStatus, TOOLS};
+// Secrets (secret-*).
+#[allow(unused_imports)]
+pub use state::{SimGrant, SimOwner, SimSecret};
 
 /// The workspace root.
 pub fn workspace() -> PathBuf {
@@ -208,6 +211,32 @@ impl Unit {
         )
     }
 
+    // Secrets (secret-*).
+    /// A unit of the test charm `tests/charms/secrets` (binary
+    /// `src/bin/secrets-charm.rs`): the `script` action runs secret operations.
+    pub fn secrets_charm(state: &SimState) -> Unit {
+        Unit::new(
+            Path::new(env!("CARGO_BIN_EXE_secrets-charm")),
+            &workspace().join("tests/charms/secrets"),
+            state,
+        )
+    }
+
+    /// Runs one stand-in hook tool directly, with `args`, as a hook would (the unit's state
+    /// file, `JUJU_UNIT_NAME`, `JUJU_MODEL_UUID`): to hold it to Juju's argument rules.
+    pub fn run_tool(&self, tool: &str, args: &[&str]) -> std::process::Output {
+        self.install_tools();
+        Command::new(self.bin_dir.join(tool))
+            .args(args)
+            .env_clear()
+            .env("JUJU_UNIT_NAME", self.state().unit)
+            .env("JUJU_MODEL_UUID", MODEL_UUID)
+            .env("HOOK_TOOLS_STATE", &self.state_path)
+            .stdin(Stdio::null())
+            .output()
+            .expect("the stand-in runs")
+    }
+
     /// A scratch directory inside the unit's temp dir.
     pub fn scratch(&self, name: &str) -> PathBuf {
         let path = self.dir.path().join(name);
@@ -360,6 +389,24 @@ impl Unit {
             timed_out,
         }
     }
+}
+
+// Secrets (secret-*).
+/// The model UUID every hook run sees (`JUJU_MODEL_UUID`, as `run_program` sets it); the
+/// in-memory model writes the same one into secret URIs.
+pub const MODEL_UUID: &str = "00000000-0000-4000-8000-000000000000";
+
+/// The variables of a secret event: `JUJU_SECRET_ID`, and `JUJU_SECRET_LABEL` and
+/// `JUJU_SECRET_REVISION` when given.
+pub fn secret_env(id: &str, label: Option<&str>, revision: Option<u64>) -> Vec<(String, String)> {
+    let mut vars = vec![("JUJU_SECRET_ID".to_owned(), id.to_owned())];
+    if let Some(label) = label {
+        vars.push(("JUJU_SECRET_LABEL".to_owned(), label.to_owned()));
+    }
+    if let Some(revision) = revision {
+        vars.push(("JUJU_SECRET_REVISION".to_owned(), revision.to_string()));
+    }
+    vars
 }
 
 /// Sends SIGKILL to the process group `group`.
