@@ -76,6 +76,8 @@ mod panics;
 pub mod pebble;
 mod reconciler;
 mod status;
+// Value types of the tools (storage, network, goal state, credentials, the model).
+mod surface;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
 mod timeouts;
@@ -83,6 +85,11 @@ mod timeouts;
 pub use backend::{
     Backend, BackendError, Config, ConfigValue, Databag, JsonMap, LogLevel, Member, Port, Protocol,
     RelationId, Scope,
+};
+// Tools: storage, network, goal state, credentials, the model.
+pub use backend::{
+    CloudCredential, CloudSpec, GoalState, JujuVersion, ModelType, Network, RemoteModel, Storage,
+    StorageKind,
 };
 pub use component::Component;
 pub use context::Context;
@@ -92,10 +99,10 @@ pub use dispatch::{
 };
 pub use error::{BoxError, ComponentError, GraphError, GraphProblem, ResultExt};
 pub use event::{Event, Observe};
-pub use extensions::Extensions;
 pub use executor::{
     ComponentReport, Outcome, RemoveReport, Report, reconcile, remove, statuses_only,
 };
+pub use extensions::Extensions;
 pub use graph::{DynamicCharm, GraphBuilder};
 pub use juju::run;
 pub use reconciler::CharmReconciler;

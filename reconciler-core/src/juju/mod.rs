@@ -21,6 +21,8 @@ pub(crate) mod log_layer;
 pub(crate) mod pebble_client;
 mod pebble_exec;
 pub(crate) mod run;
+// Tools: storage, network, goal state, resources, credentials, the model, reboot.
+pub(crate) mod surface;
 pub(crate) mod tools;
 
 pub use pebble_client::PebbleClient;

@@ -66,6 +66,8 @@ mod exec;
 mod harness;
 mod memory;
 mod state;
+// Tools: storage, network, resources, goal state, the model (State builders, checks).
+mod surface;
 
 pub use crate::logging::LogRecord;
 pub use consistency::Inconsistency;
@@ -73,3 +75,4 @@ pub use exec::{ExecHandlers, ExecReply};
 pub use harness::{ActionOutput, DataWritten, Harness, Output};
 pub use memory::MemoryBackend;
 pub use state::{ChangeRecord, Container, FileMeta, Relation, State};
+pub use surface::{DEFAULT_ADDRESS, DEFAULT_JUJU_VERSION, DEFAULT_MODEL_UUID, Reboot, Resource};
