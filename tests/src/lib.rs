@@ -3,6 +3,7 @@
 //! [`panicky`]).
 
 pub mod panicky;
+pub mod probe;
 
 use std::cell::RefCell;
 use std::rc::Rc;
