@@ -82,7 +82,70 @@ pub enum Reboot {
     Now,
 }
 
-/// State builders of the tools part.
+/// State builders of the tools part: the model's identity, storage, networks, resources,
+/// planned units, the cloud and remote models.
+///
+/// ```
+/// use reconciler_core::prelude::*;
+/// use reconciler_core::testing::{Harness, Resource, State};
+/// use reconciler_core::{Network, Storage};
+///
+/// /// Serves the files of its `data` storage on the `website` binding's address.
+/// #[derive(Default)]
+/// struct Server {
+///     serving: Option<String>,
+/// }
+///
+/// impl Component for Server {
+///     fn configure_unit(&mut self, ctx: &mut Context<'_>, (): ()) -> Result<(), ComponentError> {
+///         let backend = ctx.backend();
+///         let data = backend.storage_get(Some("data/0"))?;
+///         let network = backend.network_get("website", None)?;
+///         let address = network.bind_address().unwrap_or("0.0.0.0");
+///         let index = std::fs::read_to_string(backend.resource_get("index")?)
+///             .map_err(|e| ComponentError::new(format!("cannot read the index: {e}")))?;
+///         self.serving = Some(format!("{} at {address} ({index})", data.location.display()));
+///         Ok(())
+///     }
+///
+///     fn status(&self, _: &mut Context<'_>) -> Status {
+///         match &self.serving {
+///             Some(what) => Status::active_with(what.clone()),
+///             None => Status::waiting("not serving yet"),
+///         }
+///     }
+/// }
+///
+/// #[derive(CharmReconciler, Default)]
+/// struct Web {
+///     #[component]
+///     server: Server,
+/// }
+///
+/// impl Charm for Web {
+///     fn new() -> Web {
+///         Web::default()
+///     }
+/// }
+///
+/// let harness = Harness::from_yaml(
+///     "name: web\nprovides:\n  website: {interface: http}\nstorage:\n  data: {type: filesystem}\n",
+/// )?;
+/// let state = State::default()
+///     .with_storage(Storage::filesystem("data/0", "/srv/www"))
+///     .with_network("website", Network::new("10.0.0.5"))
+///     .with_resource("index", Resource::content("hello"));
+/// let out = harness.run::<Web>(Event::Install, state)?;
+/// assert_eq!(out.unit_status, Status::active_with("[server] /srv/www at 10.0.0.5 (hello)"));
+///
+/// // Storage that is not attached is Juju's error, naming it.
+/// let out = harness.run::<Web>(Event::Install, State::default())?;
+/// assert_eq!(
+///     out.unit_status,
+///     Status::blocked("[server] storage-get --format=json -s data/0: storage attachment data/0:app/0 not found"),
+/// );
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 impl State {
     /// This state with another model uuid.
     #[must_use]
