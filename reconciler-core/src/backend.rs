@@ -452,8 +452,8 @@ pub enum BackendError {
     Undeclared {
         /// What was attempted.
         operation: String,
-        /// What the name was meant to be: `relation endpoint`, `container` or
-        /// `config option`.
+        /// What the name was meant to be: `relation endpoint`, `container`, `config
+        /// option`, `storage`, `network binding` or `resource`.
         kind: &'static str,
         /// The name the charm used.
         name: String,
