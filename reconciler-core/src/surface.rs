@@ -329,7 +329,7 @@ pub struct BindAddress {
     #[serde(default)]
     pub interface_name: String,
     /// Its MAC address, when Juju knows it.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "empty_as_none")]
     pub mac_address: Option<String>,
     /// Its addresses in the space.
     #[serde(default, deserialize_with = "null_as_default")]
@@ -344,10 +344,10 @@ pub struct Address {
     #[serde(alias = "address")]
     pub value: String,
     /// The subnet, `10.0.0.0/24`, when known.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "empty_as_none")]
     pub cidr: Option<String>,
     /// The host name the address was resolved from, when it was.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "empty_as_none")]
     pub hostname: Option<String>,
 }
 
@@ -357,6 +357,14 @@ where
     T: Default + Deserialize<'de>,
 {
     Ok(Option::<T>::deserialize(deserializer)?.unwrap_or_default())
+}
+
+/// A string Juju leaves empty (or null) when it has no value: `None`.
+fn empty_as_none<'de, D>(deserializer: D) -> Result<Option<String>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+{
+    Ok(Option::<String>::deserialize(deserializer)?.filter(|s| !s.is_empty()))
 }
 
 impl Network {

@@ -28,10 +28,10 @@ use crate::surface::{
 
 /// What the hook environment says about the model and the event, and the answers kept for
 /// the rest of the hook.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub(crate) struct HookSurface {
     model_uuid: Option<String>,
-    model_type: Option<ModelType>,
+    model_type: ModelType,
     juju_version: Option<String>,
     /// `JUJU_STORAGE_ID` of a storage event.
     event_storage: Option<String>,
@@ -66,14 +66,19 @@ impl HookSurface {
         };
         HookSurface {
             model_uuid: env.model_uuid.clone().filter(|u| !u.is_empty()),
-            model_type: Some(model_type),
+            model_type,
             juju_version: env.juju_version.clone().filter(|v| !v.is_empty()),
             event_storage: match &env.event {
                 Event::Storage { id, .. } => id.clone(),
                 _ => None,
             },
             in_action: matches!(env.event, Event::Action { .. }),
-            ..HookSurface::default()
+            storage: HashMap::new(),
+            storage_lists: HashMap::new(),
+            networks: HashMap::new(),
+            goal_state: None,
+            resources: HashMap::new(),
+            remote_models: HashMap::new(),
         }
     }
 
@@ -87,8 +92,7 @@ impl HookSurface {
     }
 
     pub(crate) fn model_type(&self) -> Result<ModelType, BackendError> {
-        self.model_type
-            .ok_or_else(|| BackendError::failed("model type", "not known"))
+        Ok(self.model_type)
     }
 
     pub(crate) fn juju_version(&self) -> Result<JujuVersion, BackendError> {
