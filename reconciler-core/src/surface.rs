@@ -410,7 +410,8 @@ impl Network {
     }
 
     /// The address to listen on: the first address of the first interface (what
-    /// `network-get <binding> --bind-address` prints); `None` when there is none.
+    /// `network-get <binding> --bind-address` prints, and the deprecated
+    /// `--primary-address` too); `None` when there is none.
     pub fn bind_address(&self) -> Option<&str> {
         self.bind_addresses
             .first()

@@ -914,9 +914,18 @@ mod tests {
             memory.credential_get().unwrap_err().to_string(),
             "credential-get --format=json: cannot access cloud credentials: permission denied"
         );
-        let spec = CloudSpec::new("lxd", "localhost");
+        let spec = CloudSpec::new("lxd", "localhost").with_credential(
+            crate::surface::CloudCredential::new("certificate")
+                .with_attribute("client-key", "KEY-MATERIAL"),
+        );
         memory.state.cloud_spec = Some(spec.clone());
         assert_eq!(memory.credential_get().unwrap(), spec);
+        // A state printed (as a failing assert_eq! prints it) hides the credential.
+        let shown = format!("{:?}", memory.state);
+        assert!(
+            shown.contains("client-key") && !shown.contains("KEY-MATERIAL"),
+            "{shown}"
+        );
         // Without metadata or a type in the state, the type is not known.
         let error = MemoryBackend::new(State::default())
             .model_type()
