@@ -29,6 +29,12 @@ pub type Config = BTreeMap<String, ConfigValue>;
 /// in `reconciler-metadata`, which reads option defaults as this type).
 pub use reconciler_metadata::ConfigValue;
 
+// The value types of storage, network, goal state, credentials and the model (tools).
+pub use crate::surface::{
+    Address, BindAddress, CloudCredential, CloudSpec, GoalState, GoalStatus, JujuVersion,
+    ModelType, Network, RemoteModel, Storage, StorageKind,
+};
+
 /// A relation's id: the number in Juju's `db:3`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct RelationId(pub u64);
@@ -357,6 +363,127 @@ pub trait Backend {
         let _ = secret;
         Err(crate::secrets::unsupported("secret-info-get"))
     }
+
+    // Tools: the model's identity, storage, network, goal state, resources, credentials,
+    // the remote model, one relation key, ports as a set, reboot (the "tools" part of the
+    // Juju surface; value types in `surface.rs`). Each default refuses with "not supported
+    // by this backend", but `relation_get_key` and `set_ports`, which work through the
+    // methods above.
+
+    /// The model's uuid (`JUJU_MODEL_UUID`).
+    fn model_uuid(&self) -> Result<&str, BackendError> {
+        Err(crate::surface::unsupported("model uuid"))
+    }
+
+    /// Whether the model is a Kubernetes or a machine model (see [`ModelType`] for how it
+    /// is known).
+    fn model_type(&self) -> Result<ModelType, BackendError> {
+        Err(crate::surface::unsupported("model type"))
+    }
+
+    /// The version of Juju running the charm (`JUJU_VERSION`).
+    fn juju_version(&self) -> Result<JujuVersion, BackendError> {
+        Err(crate::surface::unsupported("Juju version"))
+    }
+
+    /// A storage instance attached to this unit (`storage-get -s <id>`): `id` like
+    /// `data/0`, or `None` for the storage of the current `<name>-storage-attached` or
+    /// `-storage-detaching` event (`JUJU_STORAGE_ID`).
+    ///
+    /// A malformed id, a storage name the metadata does not declare, `None` outside a
+    /// storage event, and a storage not attached to this unit are errors naming the id.
+    fn storage_get(&mut self, id: Option<&str>) -> Result<Storage, BackendError> {
+        let _ = id;
+        Err(crate::surface::unsupported("storage-get"))
+    }
+
+    /// The ids of the storage instances attached to this unit (`storage-list [<name>]`),
+    /// of one storage name (which the metadata must declare) or of all.
+    fn storage_list(&mut self, name: Option<&str>) -> Result<Vec<String>, BackendError> {
+        let _ = name;
+        Err(crate::surface::unsupported("storage-list"))
+    }
+
+    /// Asks Juju for `count` more instances of the storage `name` (`storage-add
+    /// <name>=<count>`). Juju adds them after the hook; each then comes with a
+    /// `<name>-storage-attached` event.
+    fn storage_add(&mut self, name: &str, count: u32) -> Result<(), BackendError> {
+        let _ = (name, count);
+        Err(crate::surface::unsupported("storage-add"))
+    }
+
+    /// The network of a binding, an endpoint or extra binding (`network-get <binding>`,
+    /// with `-r <id>` for the binding of one relation). A binding the charm does not
+    /// declare is an error naming it.
+    fn network_get(
+        &mut self,
+        binding: &str,
+        relation: Option<RelationId>,
+    ) -> Result<Network, BackendError> {
+        let _ = (binding, relation);
+        Err(crate::surface::unsupported("network-get"))
+    }
+
+    /// The units Juju plans for this application and the planned relations
+    /// (`goal-state`); [`GoalState::planned_units`] counts the units.
+    fn goal_state(&mut self) -> Result<GoalState, BackendError> {
+        Err(crate::surface::unsupported("goal-state"))
+    }
+
+    /// The path of the file of the charm resource `name` (`resource-get <name>`). A
+    /// resource that was not uploaded is an error naming it.
+    fn resource_get(&mut self, name: &str) -> Result<std::path::PathBuf, BackendError> {
+        let _ = name;
+        Err(crate::surface::unsupported("resource-get"))
+    }
+
+    /// The model the remote application of a relation is in (`relation-model-get -r
+    /// <id>`; Juju 3.6.2 and later).
+    fn relation_model_get(&mut self, relation: RelationId) -> Result<RemoteModel, BackendError> {
+        let _ = relation;
+        Err(crate::surface::unsupported("relation-model-get"))
+    }
+
+    /// The cloud and its credential (`credential-get`), for a trusted application. The
+    /// credential's values are secrets: they are never logged or shown in errors.
+    fn credential_get(&mut self) -> Result<CloudSpec, BackendError> {
+        Err(crate::surface::unsupported("credential-get"))
+    }
+
+    /// One key of a databag (`relation-get -r <id> <key> <member>`, with `--app` for an
+    /// application's bag): `None` when the key is not set. The default reads the whole
+    /// bag with [`relation_get`](Self::relation_get).
+    fn relation_get_key(
+        &mut self,
+        relation: RelationId,
+        member: &Member,
+        key: &str,
+    ) -> Result<Option<String>, BackendError> {
+        Ok(self.relation_get(relation, member)?.remove(key))
+    }
+
+    /// Makes `ports` the ports this unit has open: opens those not open yet and closes
+    /// the others (`opened-ports`, then `open-port` and `close-port` for the difference
+    /// only), so a charm states the ports it wants in one call.
+    fn set_ports(&mut self, ports: &[Port]) -> Result<(), BackendError> {
+        let wanted: std::collections::BTreeSet<Port> = ports.iter().copied().collect();
+        let open: std::collections::BTreeSet<Port> = self.opened_ports()?.into_iter().collect();
+        for port in open.difference(&wanted) {
+            self.close_port(*port)?;
+        }
+        for port in wanted.difference(&open) {
+            self.open_port(*port)?;
+        }
+        Ok(())
+    }
+
+    /// Reboots the machine (`juju-reboot`, `--now` with `now`): after the hook succeeds,
+    /// or at once, when Juju kills the hook and runs it again after the reboot. Refused on
+    /// Kubernetes and during an action, as Juju refuses it.
+    fn reboot(&mut self, now: bool) -> Result<(), BackendError> {
+        let _ = now;
+        Err(crate::surface::unsupported("juju-reboot"))
+    }
 }
 
 /// Applies `relation-set` changes to a databag as Juju does: an empty value deletes the
@@ -414,8 +541,8 @@ pub enum BackendError {
     Undeclared {
         /// What was attempted.
         operation: String,
-        /// What the name was meant to be: `relation endpoint`, `container` or
-        /// `config option`.
+        /// What the name was meant to be: `relation endpoint`, `container`, `config
+        /// option`, `storage`, `network binding` or `resource`.
         kind: &'static str,
         /// The name the charm used.
         name: String,

@@ -127,6 +127,37 @@ impl<'a> Context<'a> {
         self.backend.metadata()
     }
 
+    // Tools: the model's identity.
+    /// The model's uuid (`JUJU_MODEL_UUID`); see [`Backend::model_uuid`].
+    pub fn model_uuid(&self) -> Result<&str, BackendError> {
+        self.backend.model_uuid()
+    }
+
+    /// Whether the model is a Kubernetes or a machine model; see [`Backend::model_type`].
+    ///
+    /// ```
+    /// use reconciler_core::prelude::*;
+    /// use reconciler_core::testing::{MemoryBackend, State};
+    /// use reconciler_core::ModelType;
+    ///
+    /// let mut backend = MemoryBackend::new(State::default().with_model_type(ModelType::Kubernetes));
+    /// let event = Event::Install;
+    /// let ctx = Context::new(&mut backend, &event);
+    /// assert_eq!(ctx.model_type()?, ModelType::Kubernetes);
+    /// assert!(ctx.juju_version()?.at_least(3, 0, 0));
+    /// assert_eq!(ctx.model_uuid()?, reconciler_core::testing::DEFAULT_MODEL_UUID);
+    /// # Ok::<(), reconciler_core::BackendError>(())
+    /// ```
+    pub fn model_type(&self) -> Result<crate::backend::ModelType, BackendError> {
+        self.backend.model_type()
+    }
+
+    /// The version of Juju running the charm (`JUJU_VERSION`); see
+    /// [`Backend::juju_version`].
+    pub fn juju_version(&self) -> Result<crate::backend::JujuVersion, BackendError> {
+        self.backend.juju_version()
+    }
+
     /// The backend, for operations the context has no shortcut for.
     pub fn backend(&mut self) -> &mut dyn Backend {
         self.backend

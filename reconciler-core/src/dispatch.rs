@@ -497,6 +497,33 @@ impl Backend for ActionWatch<'_> {
         secret_ids(&mut self) -> Result<Vec<crate::secrets::SecretUri>, BackendError>;
         secret_info_get(&mut self, secret: &crate::secrets::SecretRef) -> Result<crate::secrets::SecretInfo, BackendError>;
     }
+
+    // Tools (storage, network, goal state, resources, credentials, the model, reboot).
+    fn model_uuid(&self) -> Result<&str, BackendError> {
+        self.inner.model_uuid()
+    }
+
+    fn model_type(&self) -> Result<crate::backend::ModelType, BackendError> {
+        self.inner.model_type()
+    }
+
+    fn juju_version(&self) -> Result<crate::backend::JujuVersion, BackendError> {
+        self.inner.juju_version()
+    }
+
+    forward! {
+        storage_get(&mut self, id: Option<&str>) -> Result<crate::backend::Storage, BackendError>;
+        storage_list(&mut self, name: Option<&str>) -> Result<Vec<String>, BackendError>;
+        storage_add(&mut self, name: &str, count: u32) -> Result<(), BackendError>;
+        network_get(&mut self, binding: &str, relation: Option<RelationId>) -> Result<crate::backend::Network, BackendError>;
+        goal_state(&mut self) -> Result<crate::backend::GoalState, BackendError>;
+        resource_get(&mut self, name: &str) -> Result<std::path::PathBuf, BackendError>;
+        relation_model_get(&mut self, relation: RelationId) -> Result<crate::backend::RemoteModel, BackendError>;
+        credential_get(&mut self) -> Result<crate::backend::CloudSpec, BackendError>;
+        relation_get_key(&mut self, relation: RelationId, member: &Member, key: &str) -> Result<Option<String>, BackendError>;
+        set_ports(&mut self, ports: &[Port]) -> Result<(), BackendError>;
+        reboot(&mut self, now: bool) -> Result<(), BackendError>;
+    }
 }
 
 #[cfg(test)]

@@ -77,6 +77,8 @@ pub mod pebble;
 mod reconciler;
 pub mod secrets;
 mod status;
+// Value types of the tools (storage, network, goal state, credentials, the model).
+mod surface;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
 mod timeouts;
@@ -84,6 +86,11 @@ mod timeouts;
 pub use backend::{
     Backend, BackendError, Config, ConfigValue, Databag, JsonMap, LogLevel, Member, Port, Protocol,
     RelationId, Scope,
+};
+// Tools: storage, network, goal state, credentials, the model.
+pub use backend::{
+    CloudCredential, CloudSpec, GoalState, JujuVersion, ModelType, Network, RemoteModel, Storage,
+    StorageKind,
 };
 pub use component::Component;
 pub use context::Context;

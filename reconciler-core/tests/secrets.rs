@@ -46,7 +46,7 @@ fn an_owner_adds_reads_by_label_and_sets_new_revisions() {
         uri.to_string(),
         format!(
             "secret://{}/{}",
-            reconciler_core::testing::MODEL_UUID,
+            reconciler_core::testing::DEFAULT_MODEL_UUID,
             uri.id()
         )
     );

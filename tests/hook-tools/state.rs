@@ -40,6 +40,16 @@ pub const TOOLS: &[&str] = &[
     "secret-revoke",
     "secret-ids",
     "secret-info-get",
+    // Tools: storage, network, goal state, resources, credentials, the model, reboot.
+    "storage-get",
+    "storage-list",
+    "storage-add",
+    "network-get",
+    "goal-state",
+    "resource-get",
+    "relation-model-get",
+    "credential-get",
+    "juju-reboot",
 ];
 
 /// A relation databag.
@@ -83,6 +93,27 @@ pub struct SimState {
     // Secrets (secret-*).
     /// The secrets this unit owns (or its application owns) and those it observes.
     pub secrets: Vec<SimSecret>,
+    // Tools: storage, network, goal state, resources, credentials, the model, reboot (the
+    // stand-ins are in `tests/hook-tools/surface.rs`).
+    /// Storage attached to the unit, in order.
+    pub storage: Vec<SimStorage>,
+    /// What `storage-add` asked for, by storage name: how many.
+    pub storage_added: BTreeMap<String, u32>,
+    /// Networks by binding, as `network-get` prints them. A binding the charm declares as
+    /// an endpoint that is not here gets a network with the address `192.0.2.0`.
+    pub networks: BTreeMap<String, SimNetwork>,
+    /// The planned units of `goal-state`, with their status; empty: this unit (with its
+    /// unit status) and its peers (active).
+    pub planned_units: BTreeMap<String, String>,
+    /// Uploaded resources: name to the path `resource-get` prints.
+    pub resources: BTreeMap<String, String>,
+    /// What `credential-get` prints (Juju's cloud spec JSON); `None`: not trusted.
+    pub cloud_spec: Option<serde_json::Value>,
+    /// The remote model's uuid by relation id, for cross-model relations; others answer
+    /// `JUJU_MODEL_UUID`.
+    pub remote_models: BTreeMap<u64, String>,
+    /// The reboot asked for: `after-hook` or `now`.
+    pub reboot: Option<String>,
 }
 
 /// Who owns a secret, from this unit's point of view.
@@ -166,6 +197,79 @@ impl SimSecret {
     /// Whether this unit or its application owns it.
     pub fn owned(&self) -> bool {
         !matches!(self.owner, SimOwner::Observed(_))
+    }
+}
+
+/// One storage instance attached to the unit.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SimStorage {
+    /// `data/0`.
+    pub id: String,
+    /// `filesystem` or `block`.
+    pub kind: String,
+    /// Where it is.
+    pub location: String,
+}
+
+/// A network as `network-get` prints it.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SimNetwork {
+    /// The interfaces and their addresses.
+    #[serde(rename = "bind-addresses")]
+    pub bind_addresses: Vec<SimInterface>,
+    /// The ingress addresses.
+    #[serde(rename = "ingress-addresses")]
+    pub ingress_addresses: Vec<String>,
+    /// The egress subnets.
+    #[serde(rename = "egress-subnets")]
+    pub egress_subnets: Vec<String>,
+}
+
+/// One interface of a [`SimNetwork`].
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SimInterface {
+    /// `aa:bb:...`.
+    #[serde(rename = "mac-address")]
+    pub mac_address: String,
+    /// `eth0`.
+    #[serde(rename = "interface-name")]
+    pub interface_name: String,
+    /// Its addresses.
+    pub addresses: Vec<SimAddress>,
+}
+
+/// One address of a [`SimInterface`].
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SimAddress {
+    /// The host name it was resolved from, or empty.
+    pub hostname: String,
+    /// The address.
+    pub value: String,
+    /// Its subnet.
+    pub cidr: String,
+}
+
+impl SimNetwork {
+    /// One interface, `eth0`, with `address` in `cidr`: the ingress address too, and
+    /// `<address>/32` the egress subnet.
+    pub fn new(address: &str, cidr: &str) -> SimNetwork {
+        SimNetwork {
+            bind_addresses: vec![SimInterface {
+                mac_address: String::new(),
+                interface_name: "eth0".into(),
+                addresses: vec![SimAddress {
+                    hostname: String::new(),
+                    value: address.into(),
+                    cidr: cidr.into(),
+                }],
+            }],
+            ingress_addresses: vec![address.into()],
+            egress_subnets: vec![format!("{address}/32")],
+        }
     }
 }
 

@@ -4,6 +4,7 @@
 
 pub mod panicky;
 // Secrets (secret-*).
+pub mod probe;
 pub mod secrets_charm;
 
 use std::cell::RefCell;

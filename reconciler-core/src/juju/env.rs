@@ -94,6 +94,9 @@ pub struct HookEnv {
     pub model_uuid: Option<String>,
     /// `JUJU_VERSION`, if set.
     pub juju_version: Option<String>,
+    /// `JUJU_MACHINE_ID`, if set: the machine's id on a machine model, empty on
+    /// Kubernetes.
+    pub machine_id: Option<String>,
     /// `JUJU_CHARM_DIR`, or the working directory when it is unset.
     pub charm_dir: PathBuf,
     /// `JUJU_DISPATCH_PATH`, if set.
@@ -172,6 +175,7 @@ impl HookEnv {
                 model_name: lookup("JUJU_MODEL_NAME")?.unwrap_or_default(),
                 model_uuid: lookup("JUJU_MODEL_UUID")?,
                 juju_version: lookup("JUJU_VERSION")?,
+                machine_id: lookup("JUJU_MACHINE_ID")?,
                 charm_dir,
                 dispatch_path,
                 debug: lookup("JUJU_DEBUG")?.is_some_and(|v| !v.is_empty()),

@@ -64,6 +64,9 @@ pub struct HookToolBackend {
     remote_apps: HashMap<RelationId, Option<String>>,
     databags: HashMap<(RelationId, Member), Databag>,
     pebbles: HashMap<String, PebbleClient>,
+    /// Tools: the model's identity, the event's storage, and the answers of the storage,
+    /// network, goal-state, resource and remote-model tools kept for the hook.
+    surface: crate::juju::surface::HookSurface,
 }
 
 impl HookToolBackend {
@@ -105,6 +108,7 @@ impl HookToolBackend {
             remote_apps: HashMap::new(),
             databags: HashMap::new(),
             pebbles: HashMap::new(),
+            surface: crate::juju::surface::HookSurface::new(env, metadata),
         }
     }
 
@@ -493,6 +497,79 @@ impl Backend for HookToolBackend {
         secret: &crate::secrets::SecretRef,
     ) -> Result<crate::secrets::SecretInfo, BackendError> {
         crate::juju::secrets::info_get(&self.tools, secret)
+    }
+
+    // Tools (storage, network, goal state, resources, credentials, the model, reboot):
+    // the work is in `juju/surface.rs`.
+    fn model_uuid(&self) -> Result<&str, BackendError> {
+        self.surface.model_uuid()
+    }
+
+    fn model_type(&self) -> Result<crate::surface::ModelType, BackendError> {
+        self.surface.model_type()
+    }
+
+    fn juju_version(&self) -> Result<crate::surface::JujuVersion, BackendError> {
+        self.surface.juju_version()
+    }
+
+    fn storage_get(&mut self, id: Option<&str>) -> Result<crate::surface::Storage, BackendError> {
+        self.surface.storage_get(&self.tools, &self.metadata, id)
+    }
+
+    fn storage_list(&mut self, name: Option<&str>) -> Result<Vec<String>, BackendError> {
+        self.surface.storage_list(&self.tools, &self.metadata, name)
+    }
+
+    fn storage_add(&mut self, name: &str, count: u32) -> Result<(), BackendError> {
+        self.surface
+            .storage_add(&self.tools, &self.metadata, name, count)
+    }
+
+    fn network_get(
+        &mut self,
+        binding: &str,
+        relation: Option<RelationId>,
+    ) -> Result<crate::surface::Network, BackendError> {
+        self.surface
+            .network_get(&self.tools, &self.metadata, binding, relation)
+    }
+
+    fn goal_state(&mut self) -> Result<crate::surface::GoalState, BackendError> {
+        self.surface.goal_state(&self.tools)
+    }
+
+    fn resource_get(&mut self, name: &str) -> Result<std::path::PathBuf, BackendError> {
+        self.surface.resource_get(&self.tools, &self.metadata, name)
+    }
+
+    fn relation_model_get(
+        &mut self,
+        relation: RelationId,
+    ) -> Result<crate::surface::RemoteModel, BackendError> {
+        self.surface.relation_model_get(&self.tools, relation)
+    }
+
+    fn credential_get(&mut self) -> Result<crate::surface::CloudSpec, BackendError> {
+        crate::juju::surface::credential_get(&self.tools)
+    }
+
+    fn relation_get_key(
+        &mut self,
+        relation: RelationId,
+        member: &Member,
+        key: &str,
+    ) -> Result<Option<String>, BackendError> {
+        crate::juju::surface::check_key(key)?;
+        // A bag read already answers without a call.
+        if let Some(bag) = self.databags.get(&(relation, member.clone())) {
+            return Ok(bag.get(key).cloned());
+        }
+        crate::juju::surface::relation_get_key(&self.tools, relation, member, key)
+    }
+
+    fn reboot(&mut self, now: bool) -> Result<(), BackendError> {
+        self.surface.reboot(&self.tools, now)
     }
 }
 

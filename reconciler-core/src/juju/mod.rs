@@ -22,6 +22,8 @@ pub(crate) mod pebble_client;
 mod pebble_exec;
 pub(crate) mod run;
 mod secrets;
+// Tools: storage, network, goal state, resources, credentials, the model, reboot.
+pub(crate) mod surface;
 pub(crate) mod tools;
 
 pub use pebble_client::PebbleClient;

@@ -315,6 +315,126 @@ pub enum Inconsistency {
         "event leader-elected: Juju sends it only to the new leader, but the state has leader = false"
     )]
     LeaderElectedOnNonLeader,
+
+    // Tools: storage, networks, resources, planned units, the model (checked in
+    // `testing/surface.rs`).
+    /// The state's model uuid is not a UUID.
+    #[error("the state's model uuid {uuid:?} is not a UUID (8-4-4-4-12 hexadecimal digits)")]
+    InvalidModelUuid {
+        /// The uuid.
+        uuid: String,
+    },
+    /// The state puts a charm that declares containers (a sidecar charm) on a machine model.
+    #[error(
+        "{file} declares containers, which only a Kubernetes model runs, but the state's model type is machine"
+    )]
+    ModelTypeMismatch {
+        /// The metadata file.
+        file: String,
+    },
+    /// A storage id in the state is not `<name>/<number>`.
+    #[error(
+        "storage id {id:?} in the state is not of the form <storage name>/<number>, like data/0"
+    )]
+    InvalidStorageId {
+        /// The id.
+        id: String,
+    },
+    /// Storage in the state (attached, or requested with `storage-add`) of a name the
+    /// metadata does not declare.
+    #[error(
+        "{file}: storage {id:?} in the state is an instance of {name:?}, which is not declared in storage (declared: {declared})"
+    )]
+    UndeclaredStorage {
+        /// The metadata file.
+        file: String,
+        /// The storage id (`<name>/<requested>` for a request).
+        id: String,
+        /// Its storage name.
+        name: String,
+        /// The declared storage names, comma-separated.
+        declared: String,
+    },
+    /// The same storage id twice in the state.
+    #[error("the state has storage {id:?} attached twice")]
+    DuplicateStorageId {
+        /// The id.
+        id: String,
+    },
+    /// A network for a binding that is neither an endpoint nor an extra binding.
+    #[error(
+        "{file}: the state has a network for binding {binding:?}, which is not declared as an endpoint or in extra-bindings (declared: {declared})"
+    )]
+    UndeclaredBinding {
+        /// The metadata file.
+        file: String,
+        /// The binding.
+        binding: String,
+        /// The declared bindings, comma-separated.
+        declared: String,
+    },
+    /// A resource the metadata does not declare.
+    #[error(
+        "{file}: the state has resource {resource:?}, which is not declared in resources (declared: {declared})"
+    )]
+    UndeclaredResource {
+        /// The metadata file.
+        file: String,
+        /// The resource.
+        resource: String,
+        /// The declared resources, comma-separated.
+        declared: String,
+    },
+    /// A file resource whose file does not exist.
+    #[error("resource {resource:?} in the state is the file {path}, which does not exist")]
+    ResourceFileMissing {
+        /// The resource.
+        resource: String,
+        /// The path.
+        path: String,
+    },
+    /// A planned unit of another application.
+    #[error("planned unit {unit:?} is not a unit of this application, {app:?}")]
+    ForeignPlannedUnit {
+        /// The unit.
+        unit: String,
+        /// This application.
+        app: String,
+    },
+    /// Planned units that leave out this unit.
+    #[error("the state's planned units leave out this unit, {unit:?}; goal-state always lists it")]
+    OwnUnitNotPlanned {
+        /// This unit.
+        unit: String,
+    },
+    /// A remote model for a relation that is not in the state.
+    #[error("the state sets the remote model of relation {id}, which is not in the state")]
+    RemoteModelRelationMissing {
+        /// The relation id.
+        id: RelationId,
+    },
+    /// A storage event whose storage id is of another storage name.
+    #[error("event {event}: storage id {id:?} is not an instance of storage {name:?}")]
+    EventStorageMismatch {
+        /// The event.
+        event: String,
+        /// The event's storage id.
+        id: String,
+        /// The event's storage name.
+        name: String,
+    },
+    /// A storage event for storage that is not attached in the state.
+    #[error(
+        "event {event}: storage {id:?} is not attached in the state (attached: {attached}); add it with State::with_storage"
+    )]
+    EventStorageMissing {
+        /// The event.
+        event: String,
+        /// The storage id.
+        id: String,
+        /// The attached storage ids, comma-separated.
+        attached: String,
+    },
 }
 
 fn list<'a>(names: impl IntoIterator<Item = &'a str>) -> String {
@@ -351,6 +471,8 @@ pub(crate) fn check(
     check_event(metadata, file, event, state, &mut problems);
     // Secrets (secret-*).
     crate::testing::secrets::check(event, state, &mut problems);
+    // Tools: storage, networks, resources, planned units, the model.
+    crate::testing::surface::check(metadata, file, event, state, &mut problems);
     problems
 }
 

@@ -52,6 +52,8 @@ pub struct MemoryBackend {
     metadata: Option<Metadata>,
     /// The relation a `relation-broken` event is about, left out of `relation_ids`.
     broken_relation: Option<RelationId>,
+    /// Tools: the event's storage, the directory of resource files.
+    surface: crate::testing::surface::MemorySurface,
 }
 
 impl MemoryBackend {
@@ -68,6 +70,7 @@ impl MemoryBackend {
             log_sink: None,
             metadata: None,
             broken_relation: None,
+            surface: Default::default(),
         }
     }
 
@@ -107,6 +110,7 @@ impl MemoryBackend {
             } => Some(*id),
             _ => None,
         };
+        self.surface.for_event(event);
         self
     }
 
@@ -424,6 +428,84 @@ impl Backend for MemoryBackend {
         secret: &crate::secrets::SecretRef,
     ) -> Result<crate::secrets::SecretInfo, BackendError> {
         crate::testing::secrets::info_get(&self.state, secret)
+    }
+
+    // Tools (storage, network, goal state, resources, credentials, the model, reboot):
+    // the work is in `testing/surface.rs`.
+    fn model_uuid(&self) -> Result<&str, BackendError> {
+        Ok(&self.state.model_uuid)
+    }
+
+    fn model_type(&self) -> Result<crate::surface::ModelType, BackendError> {
+        crate::testing::surface::model_type(&self.state, self.metadata.as_ref())
+    }
+
+    fn juju_version(&self) -> Result<crate::surface::JujuVersion, BackendError> {
+        Ok(self.state.juju_version.clone())
+    }
+
+    fn storage_get(&mut self, id: Option<&str>) -> Result<crate::surface::Storage, BackendError> {
+        self.surface
+            .storage_get(&self.state, self.metadata.as_ref(), id)
+    }
+
+    fn storage_list(&mut self, name: Option<&str>) -> Result<Vec<String>, BackendError> {
+        crate::testing::surface::storage_list(&self.state, self.metadata.as_ref(), name)
+    }
+
+    fn storage_add(&mut self, name: &str, count: u32) -> Result<(), BackendError> {
+        crate::testing::surface::storage_add(&mut self.state, self.metadata.as_ref(), name, count)
+    }
+
+    fn network_get(
+        &mut self,
+        binding: &str,
+        relation: Option<RelationId>,
+    ) -> Result<crate::surface::Network, BackendError> {
+        crate::testing::surface::network_get(&self.state, self.metadata.as_ref(), binding, relation)
+    }
+
+    fn goal_state(&mut self) -> Result<crate::surface::GoalState, BackendError> {
+        Ok(crate::testing::surface::goal_state(
+            &self.state,
+            self.broken_relation,
+        ))
+    }
+
+    fn resource_get(&mut self, name: &str) -> Result<std::path::PathBuf, BackendError> {
+        self.surface
+            .resource_get(&self.state, self.metadata.as_ref(), name)
+    }
+
+    fn relation_model_get(
+        &mut self,
+        relation: RelationId,
+    ) -> Result<crate::surface::RemoteModel, BackendError> {
+        crate::testing::surface::relation_model_get(&self.state, relation)
+    }
+
+    fn credential_get(&mut self) -> Result<crate::surface::CloudSpec, BackendError> {
+        crate::testing::surface::credential_get(&self.state)
+    }
+
+    fn relation_get_key(
+        &mut self,
+        relation: RelationId,
+        member: &Member,
+        key: &str,
+    ) -> Result<Option<String>, BackendError> {
+        crate::juju::surface::check_key(key)?;
+        Ok(self.relation_get(relation, member)?.remove(key))
+    }
+
+    fn reboot(&mut self, now: bool) -> Result<(), BackendError> {
+        let model_type = self.model_type()?;
+        crate::testing::surface::reboot(
+            &mut self.state,
+            model_type,
+            self.action_params.is_some(),
+            now,
+        )
     }
 }
 

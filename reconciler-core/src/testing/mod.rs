@@ -67,6 +67,8 @@ mod harness;
 mod memory;
 mod secrets;
 mod state;
+// Tools: storage, network, resources, goal state, the model (State builders, checks).
+mod surface;
 
 pub use crate::logging::LogRecord;
 pub use consistency::Inconsistency;
@@ -75,4 +77,5 @@ pub use harness::{ActionOutput, DataWritten, Harness, Output};
 pub use memory::MemoryBackend;
 pub use state::{ChangeRecord, Container, FileMeta, Relation, State};
 // Secrets (secret-*).
-pub use secrets::{MODEL_UUID, Secret, SecretGrant, SecretOwnership};
+pub use secrets::{Secret, SecretGrant, SecretOwnership};
+pub use surface::{DEFAULT_ADDRESS, DEFAULT_JUJU_VERSION, DEFAULT_MODEL_UUID, Reboot, Resource};

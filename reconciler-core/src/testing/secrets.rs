@@ -46,10 +46,6 @@ use crate::secrets::{
 use crate::testing::consistency::Inconsistency;
 use crate::testing::state::State;
 
-/// The model UUID the in-memory model writes into the URIs of new secrets
-/// (`secret://<model-uuid>/<id>`, as Juju 3.6 hands them out).
-pub const MODEL_UUID: &str = "00000000-0000-4000-8000-000000000000";
-
 /// Ids of secrets built by tests start here; the in-memory model numbers the secrets it
 /// adds from 1, so the two never meet.
 static NEXT_TEST_SECRET: AtomicU64 = AtomicU64::new(1 << 40);
@@ -155,7 +151,7 @@ impl Secret {
     ) -> Secret {
         let id = SecretUri::id_from_seed(NEXT_TEST_SECRET.fetch_add(1, Ordering::Relaxed));
         Secret {
-            uri: SecretUri::from_valid_id(id, Some(MODEL_UUID.to_owned())),
+            uri: SecretUri::from_valid_id(id, Some(crate::testing::DEFAULT_MODEL_UUID.to_owned())),
             ownership: SecretOwnership::Application,
             revisions: BTreeMap::from([(1, content(content_pairs))]),
             label: None,
@@ -423,7 +419,7 @@ pub(crate) fn add(
         .map(SecretUri::id_from_seed)
         .find(|id| state.secrets.iter().all(|s| s.uri.id() != id))
         .expect("an unused id");
-    let uri = SecretUri::from_valid_id(id, Some(MODEL_UUID.to_owned()));
+    let uri = SecretUri::from_valid_id(id, Some(state.model_uuid.clone()));
     let mut secret = Secret {
         uri: uri.clone(),
         ownership: match owner {

@@ -6,6 +6,8 @@ use crate::Extensions;
 use crate::backend::{Config, ConfigValue, Databag, Port, RelationId};
 use crate::pebble::{CheckInfo, Layer, PebbleNotice, Service, ServiceStatus};
 use crate::status::Status;
+// Tools.
+use crate::surface::{CloudSpec, GoalStatus, JujuVersion, ModelType, Network, Storage};
 
 /// Everything one unit can see of its model, before or after an event.
 ///
@@ -45,6 +47,41 @@ pub struct State {
     /// [`Secret`](crate::testing::Secret) and
     /// [`with_secret`](Self::with_secret).
     pub secrets: Vec<crate::testing::Secret>,
+
+    // Tools: the model's identity, storage, networks, resources, goal state, the cloud,
+    // reboot (builders and checks in `testing/surface.rs`).
+    /// The model's uuid (`JUJU_MODEL_UUID`; default `00000000-0000-4000-8000-000000000000`).
+    pub model_uuid: String,
+    /// The model's type; `None` (the default): as the metadata says (see
+    /// [`ModelType::from_metadata`]).
+    pub model_type: Option<ModelType>,
+    /// The Juju version (`JUJU_VERSION`; default [`DEFAULT_JUJU_VERSION`]).
+    ///
+    /// [`DEFAULT_JUJU_VERSION`]: crate::testing::DEFAULT_JUJU_VERSION
+    pub juju_version: JujuVersion,
+    /// The storage instances attached to this unit, in order.
+    pub storage: Vec<Storage>,
+    /// The storage instances the charm asked for with `storage-add`, by storage name: how
+    /// many. Juju adds them after the hook.
+    pub storage_requested: BTreeMap<String, u32>,
+    /// Networks by binding name. A declared endpoint not listed here has a default network,
+    /// [`DEFAULT_ADDRESS`](crate::testing::DEFAULT_ADDRESS), as under Juju every binding
+    /// has one.
+    pub networks: BTreeMap<String, Network>,
+    /// The charm's resources by name: what `resource-get` finds.
+    pub resources: BTreeMap<String, crate::testing::Resource>,
+    /// The units Juju plans for this application (`goal-state`), with their status. Empty
+    /// (the default): this unit, with its unit status, and the peers of its peer
+    /// relations, active.
+    pub planned_units: BTreeMap<String, GoalStatus>,
+    /// The cloud `credential-get` reports; `None` (the default): the application is not
+    /// trusted, and `credential-get` fails.
+    pub cloud_spec: Option<CloudSpec>,
+    /// The model of a relation's remote application, by relation id, for relations across
+    /// models; others are in this model (`relation-model-get`).
+    pub remote_models: BTreeMap<RelationId, String>,
+    /// The reboot the charm asked for with `juju-reboot`, if it did.
+    pub reboot: Option<crate::testing::Reboot>,
 }
 
 impl Default for State {
@@ -63,6 +100,20 @@ impl Default for State {
             stored: BTreeMap::new(),
             extensions: Extensions::default(),
             secrets: Vec::new(),
+            // Tools.
+            model_uuid: crate::testing::DEFAULT_MODEL_UUID.to_owned(),
+            model_type: None,
+            juju_version: crate::testing::DEFAULT_JUJU_VERSION
+                .parse()
+                .expect("the default Juju version parses"),
+            storage: Vec::new(),
+            storage_requested: BTreeMap::new(),
+            networks: BTreeMap::new(),
+            resources: BTreeMap::new(),
+            planned_units: BTreeMap::new(),
+            cloud_spec: None,
+            remote_models: BTreeMap::new(),
+            reboot: None,
         }
     }
 }

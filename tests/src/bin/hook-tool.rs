@@ -17,6 +17,10 @@ use serde_json::{Map, Value};
 #[path = "../../hook-tools/state.rs"]
 mod state;
 
+// Tools: storage, network, goal state, resources, credentials, the model, reboot.
+#[path = "../../hook-tools/surface.rs"]
+mod surface;
+
 use state::TOOLS;
 
 // Secrets (secret-*).
@@ -370,9 +374,8 @@ fn handle(tool: &str, args: &[String], state: &mut SimState) -> Outcome {
             let flags = Flags::parse(args, &["--format", "-r"], &["--app"])?;
             flags.json_format()?;
             flags.positional_count(tool, 2..=2)?;
-            if flags.positional[0] != "-" {
-                return Err(usage("this stand-in only reads whole databags (key -)"));
-            }
+            // `-` reads the whole bag, any other key one value (null when unset).
+            let key = flags.positional[0].clone();
             let id = relation_id(&flags, state)?;
             let member = &flags.positional[1];
             let app = state.app().to_owned();
@@ -401,7 +404,11 @@ fn handle(tool: &str, args: &[String], state: &mut SimState) -> Outcome {
                     "cannot read settings for unit {member:?} in relation {id}: unit not found"
                 )));
             };
-            json(bag)
+            if key == "-" {
+                json(bag)
+            } else {
+                json(&bag.get(&key))
+            }
         }
         "relation-set" => {
             let flags = Flags::parse(args, &["-r", "--file"], &["--app"])?;
@@ -657,6 +664,8 @@ fn handle(tool: &str, args: &[String], state: &mut SimState) -> Outcome {
         }
         // Secrets (secret-*).
         tool if tool.starts_with("secret-") => secrets::handle(tool, args, state),
+        // Tools: storage, network, goal state, resources, credentials, the model, reboot.
+        tool if surface::TOOLS.contains(&tool) => surface::handle(tool, args, state),
         _ => Err(usage(format!("unknown tool {tool:?}"))),
     }
 }

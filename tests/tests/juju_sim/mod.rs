@@ -20,6 +20,9 @@ pub use state::{Fault, Flood, SimAction, SimRelation, SimState, SimStatus, TOOLS
 // Secrets (secret-*).
 #[allow(unused_imports)]
 pub use state::{SimGrant, SimOwner, SimSecret};
+// Tools: storage, network.
+#[allow(unused_imports)]
+pub use state::{SimAddress, SimInterface, SimNetwork, SimStorage};
 
 /// The workspace root.
 pub fn workspace() -> PathBuf {
@@ -218,6 +221,17 @@ impl Unit {
         Unit::new(
             Path::new(env!("CARGO_BIN_EXE_secrets-charm")),
             &workspace().join("tests/charms/secrets"),
+            state,
+        )
+    }
+
+    /// A unit of the test charm `tests/charms/probe` (binary `src/bin/probe-charm.rs`,
+    /// built by Cargo with the tests): it calls the storage, network, goal-state,
+    /// resource, credential, model and reboot tools as its `probe` option says (tools).
+    pub fn probe(state: &SimState) -> Unit {
+        Unit::new(
+            Path::new(env!("CARGO_BIN_EXE_probe-charm")),
+            &workspace().join("tests/charms/probe"),
             state,
         )
     }
