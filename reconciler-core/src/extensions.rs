@@ -176,7 +176,10 @@ mod tests {
         assert_eq!(one.get::<B>(), None);
         assert_ne!(one, two);
         let printed = format!("{two:?}");
-        assert!(printed.contains("A(2)") && printed.contains("B(\"b\")"), "{printed}");
+        assert!(
+            printed.contains("A(2)") && printed.contains("B(\"b\")"),
+            "{printed}"
+        );
         assert_eq!(*one.get_or_insert_with(|| B("new")), B("new"));
         assert_eq!(*one.get_or_insert_with(|| B("newer")), B("new"));
     }

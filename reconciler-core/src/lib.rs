@@ -92,10 +92,10 @@ pub use dispatch::{
 };
 pub use error::{BoxError, ComponentError, GraphError, GraphProblem, ResultExt};
 pub use event::{Event, Observe};
-pub use extensions::Extensions;
 pub use executor::{
     ComponentReport, Outcome, RemoveReport, Report, reconcile, remove, statuses_only,
 };
+pub use extensions::Extensions;
 pub use graph::{DynamicCharm, GraphBuilder};
 pub use juju::run;
 pub use reconciler::CharmReconciler;

@@ -15,6 +15,8 @@ const META: &str = r#"
 name: probe
 containers:
   workload: {resource: image}
+resources:
+  image: {type: oci-image}
 requires:
   db: {interface: pgsql}
 provides:

@@ -357,11 +357,11 @@ fn parse_event(
         let Some(container) = strip_suffix(name, kind.suffix()) else {
             continue;
         };
-        if !metadata.containers.iter().any(|c| c == container) {
+        if !metadata.containers.contains_key(container) {
             return Err(undeclared(
                 "container",
                 container,
-                metadata.containers.iter().collect(),
+                metadata.containers.keys().collect(),
             ));
         }
         let check = match kind {
@@ -390,11 +390,11 @@ fn parse_event(
         let Some(storage) = strip_suffix(name, kind.suffix()) else {
             continue;
         };
-        if !metadata.storage.iter().any(|s| s == storage) {
+        if !metadata.storage.contains_key(storage) {
             return Err(undeclared(
                 "storage",
                 storage,
-                metadata.storage.iter().collect(),
+                metadata.storage.keys().collect(),
             ));
         }
         return Ok(Event::Storage {
@@ -431,7 +431,7 @@ mod tests {
         dir
     }
 
-    const YAML: &str = "name: c\nrequires:\n  my-db:\n    interface: pg\n  my-db-relation:\n    interface: x\ncontainers:\n  my-workload: {}\nstorage:\n  my-data: {}\n";
+    const YAML: &str = "name: c\nrequires:\n  my-db:\n    interface: pg\n  my-db-relation:\n    interface: x\ncontainers:\n  my-workload: {}\nstorage:\n  my-data: {type: filesystem}\n";
 
     fn vars(pairs: &[(&str, &str)], dir: &Path) -> BTreeMap<String, String> {
         let mut map: BTreeMap<String, String> = pairs

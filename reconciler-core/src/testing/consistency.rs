@@ -394,11 +394,11 @@ fn check_state(metadata: &Metadata, file: &str, state: &State, problems: &mut Ve
                 name: container.name.clone(),
             });
         }
-        if !metadata.containers.contains(key) {
+        if !metadata.containers.contains_key(key) {
             problems.push(Inconsistency::UndeclaredContainer {
                 file: file.to_owned(),
                 container: key.clone(),
-                declared: list(metadata.containers.iter().map(String::as_str)),
+                declared: list(metadata.containers.keys().map(String::as_str)),
             });
         }
     }
@@ -491,12 +491,12 @@ fn check_event(
         Event::Pebble {
             kind, container, ..
         } => {
-            if !metadata.containers.contains(container) {
+            if !metadata.containers.contains_key(container) {
                 problems.push(Inconsistency::EventContainerUndeclared {
                     event: name,
                     file: file.to_owned(),
                     container: container.clone(),
-                    declared: list(metadata.containers.iter().map(String::as_str)),
+                    declared: list(metadata.containers.keys().map(String::as_str)),
                 });
                 return;
             }
@@ -514,20 +514,20 @@ fn check_event(
                 Some(_) => {}
             }
         }
-        Event::Action { name: action, .. } if !metadata.actions.contains(action) => {
+        Event::Action { name: action, .. } if !metadata.actions.contains_key(action) => {
             problems.push(Inconsistency::UnknownAction {
                 event: name,
                 file: file.to_owned(),
                 action: action.clone(),
-                declared: list(metadata.actions.iter().map(String::as_str)),
+                declared: list(metadata.actions.keys().map(String::as_str)),
             });
         }
-        Event::Storage { name: storage, .. } if !metadata.storage.contains(storage) => {
+        Event::Storage { name: storage, .. } if !metadata.storage.contains_key(storage) => {
             problems.push(Inconsistency::UnknownStorage {
                 event: name,
                 file: file.to_owned(),
                 storage: storage.clone(),
-                declared: list(metadata.storage.iter().map(String::as_str)),
+                declared: list(metadata.storage.keys().map(String::as_str)),
             });
         }
         _ => {}

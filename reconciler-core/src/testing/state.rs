@@ -2,10 +2,10 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use crate::Extensions;
 use crate::backend::{Config, ConfigValue, Databag, Port, RelationId};
 use crate::pebble::{CheckInfo, Layer, PebbleNotice, Service, ServiceStatus};
 use crate::status::Status;
-use crate::Extensions;
 
 /// Everything one unit can see of its model, before or after an event.
 ///
