@@ -32,7 +32,10 @@ config:
     debug: {type: boolean, default: false}
     name: {type: string}
 actions:
-  echo: {}
+  echo:
+    params:
+      text: {type: string}
+      times: {type: integer}
   explode: {}
 "#;
 

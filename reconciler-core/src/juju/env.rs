@@ -238,6 +238,11 @@ fn parse_event(
         "collect-metrics" => Some(Event::CollectMetrics),
         "pre-series-upgrade" => Some(Event::PreSeriesUpgrade),
         "post-series-upgrade" => Some(Event::PostSeriesUpgrade),
+        "leader-deposed" => Some(Event::LeaderDeposed),
+        "meter-status-changed" => Some(Event::MeterStatusChanged {
+            status: lookup("JUJU_METER_STATUS")?.filter(|v| !v.is_empty()),
+            info: lookup("JUJU_METER_INFO")?.filter(|v| !v.is_empty()),
+        }),
         _ => None,
     };
     if let Some(event) = fixed {
@@ -503,10 +508,36 @@ mod tests {
             "collect-metrics",
             "pre-series-upgrade",
             "post-series-upgrade",
+            "leader-deposed",
+            "meter-status-changed",
         ] {
             let e = event(&[("JUJU_DISPATCH_PATH", &format!("hooks/{name}"))]).unwrap();
             assert_eq!(e.name(), name);
         }
+        assert_eq!(
+            event(&[("JUJU_DISPATCH_PATH", "hooks/leader-deposed")]).unwrap(),
+            Event::LeaderDeposed
+        );
+        let e = event(&[
+            ("JUJU_DISPATCH_PATH", "hooks/meter-status-changed"),
+            ("JUJU_METER_STATUS", "AMBER"),
+            ("JUJU_METER_INFO", "budget nearly spent"),
+        ])
+        .unwrap();
+        assert_eq!(
+            e,
+            Event::MeterStatusChanged {
+                status: Some("AMBER".into()),
+                info: Some("budget nearly spent".into())
+            }
+        );
+        assert_eq!(
+            event(&[("JUJU_DISPATCH_PATH", "hooks/meter-status-changed")]).unwrap(),
+            Event::MeterStatusChanged {
+                status: None,
+                info: None
+            }
+        );
         let e = event(&[
             ("JUJU_DISPATCH_PATH", "hooks/secret-expired"),
             ("JUJU_SECRET_ID", "secret:abc"),
