@@ -1,8 +1,10 @@
 //! Test-only crate (not published): components and helpers shared by the cross-crate tests
 //! in `tests/` (derived charms at run time, the compile-fail cases of `ui/`, the test charm
-//! [`panicky`]).
+//! [`panicky`], and [`params`], whose actions take typed parameters).
 
 pub mod panicky;
+// Metadata (the test charm of action parameters).
+pub mod params;
 
 use std::cell::RefCell;
 use std::rc::Rc;
