@@ -188,6 +188,12 @@ pub(crate) fn check(action: &Action, name: &str, params: &JsonMap) -> Result<(),
             problems.push(problem);
         }
     }
+    // Missing parameters first, undeclared ones last, each group in the schema's order.
+    problems.sort_by_key(|problem| match problem {
+        Problem::Missing { .. } => 0,
+        Problem::Type { .. } | Problem::Other { .. } => 1,
+        Problem::Undeclared { .. } => 2,
+    });
     if problems.is_empty() {
         Ok(())
     } else {
@@ -370,6 +376,20 @@ mod tests {
                 .starts_with(
                     "action \"backup\" cannot run: its parameter schema in charm/charmcraft.yaml is not a valid JSON schema: "
                 )
+        );
+    }
+
+    #[test]
+    fn the_example_of_docs_testing_md() {
+        let backup = action(
+            "    params:\n      target: {type: string}\n      retries: {type: integer, minimum: 0, default: 3}\n    required: [target]\n",
+        );
+        let given = backup.with_defaults(&params(json!({"retries": -1})));
+        let rejection = check(&backup, "backup", &given).unwrap_err();
+        assert_eq!(
+            rejection.message("backup", "charmcraft.yaml"),
+            "invalid parameters for action \"backup\": parameter \"target\" is required but was \
+             not given; parameter \"retries\": the value is less than the minimum of 0"
         );
     }
 
