@@ -34,9 +34,11 @@ pub enum Event {
     /// `post-series-upgrade`
     PostSeriesUpgrade,
     /// `leader-deposed`: this unit is no longer the leader (Juju runs it once leadership
-    /// has passed to another unit, so `is-leader` answers false).
+    /// has passed to another unit, so `is-leader` answers false). Not a reconcile event:
+    /// it reaches the charm's own handler (`Charm::handle_other`).
     LeaderDeposed,
-    /// `meter-status-changed`: the model's meter status changed.
+    /// `meter-status-changed`: the model's meter status changed. Not a reconcile event:
+    /// it reaches the charm's own handler (`Charm::handle_other`).
     MeterStatusChanged {
         /// `JUJU_METER_STATUS`: the status code (`GREEN`, `AMBER`, `RED`, ...), if set.
         status: Option<String>,
