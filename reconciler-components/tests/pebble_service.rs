@@ -524,7 +524,11 @@ fn a_file_used_by_an_unknown_service_is_blocked_before_anything_is_pushed() {
 
 #[test]
 fn observes_its_containers_pebble_events() {
-    let container = Container::new("app");
+    // Check events name a check the container has (the harness checks that they do).
+    let container = Container::new("app").with_check(reconciler_core::pebble::CheckInfo::new(
+        "alive",
+        reconciler_core::pebble::CheckStatus::Down,
+    ));
     let state = with_app(container.clone());
     for event in [
         Event::pebble_ready(&container),

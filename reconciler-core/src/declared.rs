@@ -22,14 +22,14 @@ pub(crate) fn endpoint(metadata: &Metadata, endpoint: &str) -> Result<(), Backen
 
 /// `container` is a workload container of the charm.
 pub(crate) fn container(metadata: &Metadata, container: &str) -> Result<(), BackendError> {
-    if metadata.containers.iter().any(|c| c == container) {
+    if metadata.containers.contains_key(container) {
         return Ok(());
     }
     Err(BackendError::undeclared(
         "pebble",
         "container",
         container,
-        metadata.containers.iter().map(String::as_str),
+        metadata.containers.keys().map(String::as_str),
     ))
 }
 

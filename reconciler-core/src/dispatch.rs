@@ -139,6 +139,10 @@ pub enum Handling {
     Removed(RemoveReport),
     /// The charm's own handler ran; `Err` holds its error chain.
     Handled(Result<(), String>),
+    /// The action's parameters break the JSON schema its metadata declares: the action
+    /// was failed with this text (naming each parameter and what is wrong, never a
+    /// value), and the charm was not built nor its handler run.
+    InvalidParams(String),
     /// Nothing handles this event; it was logged and ignored.
     Ignored,
     /// The charm panicked outside its components: while being built, in its own handler,
@@ -222,6 +226,12 @@ pub fn handle_event<C: Charm>(ctx: &mut Context<'_>) -> HookReport {
 /// its location when known (under [`run`](crate::run()), which installs a panic hook that
 /// records it).
 ///
+/// Before an action's handler runs, its parameters are checked against the JSON schema the
+/// metadata declares for it (when the backend has the metadata): parameters that break it
+/// fail the action with `action-fail` naming each parameter and what is wrong (never its
+/// value), and the charm is not built ([`Handling::InvalidParams`]). Juju checks them too,
+/// but a charm does not rely on that. The parameters are read once per hook.
+///
 /// During an action every `action-set` and `action-fail` is watched: one that fails is in
 /// [`HookReport::action_errors`], even if the handler ignored the error; if the handler
 /// then reported success, the action is failed with `action-fail` ("the action's results
@@ -265,8 +275,26 @@ where
         inner: ctx.backend(),
         failures: Vec::new(),
         failed: false,
+        params: None,
     };
-    let mut report = handle(new, &mut Context::new(&mut watch, event));
+    let mut report = match event {
+        Event::Action { name, .. } => match crate::action_params::screen(&mut watch, name) {
+            Some(text) => {
+                error!("{text}");
+                if let Err(e) = watch.action_fail(&text) {
+                    error!("action-fail failed: {e}");
+                }
+                HookReport {
+                    handling: Handling::InvalidParams(text),
+                    unit_status: None,
+                    status_errors: Vec::new(),
+                    action_errors: Vec::new(),
+                }
+            }
+            None => handle(new, &mut Context::new(&mut watch, event)),
+        },
+        _ => handle(new, &mut Context::new(&mut watch, event)),
+    };
     for failure in &watch.failures {
         error!("the outcome of {event} was not recorded: {failure}");
     }
@@ -334,7 +362,10 @@ where
         Handling::Panicked { message, .. } if !is_action => {
             Some(Status::blocked(format!("charm error: {message}")))
         }
-        Handling::Handled(_) | Handling::Ignored | Handling::Panicked { .. } => None,
+        Handling::Handled(_)
+        | Handling::Ignored
+        | Handling::Panicked { .. }
+        | Handling::InvalidParams(_) => None,
     };
 
     let mut status_errors = Vec::new();
@@ -412,6 +443,8 @@ struct ActionWatch<'b> {
     failures: Vec<String>,
     /// Whether `action-fail` was called.
     failed: bool,
+    /// The action's parameters, once read (they do not change during the hook).
+    params: Option<JsonMap>,
 }
 
 impl ActionWatch<'_> {
@@ -462,6 +495,15 @@ impl Backend for ActionWatch<'_> {
         self.watch(result)
     }
 
+    fn action_params(&mut self) -> Result<JsonMap, BackendError> {
+        if let Some(params) = &self.params {
+            return Ok(params.clone());
+        }
+        let params = self.inner.action_params()?;
+        self.params = Some(params.clone());
+        Ok(params)
+    }
+
     forward! {
         is_leader(&mut self) -> Result<bool, BackendError>;
         config(&mut self) -> Result<&Config, BackendError>;
@@ -475,7 +517,6 @@ impl Backend for ActionWatch<'_> {
         status_get(&mut self, target: Scope) -> Result<Status, BackendError>;
         log(&mut self, level: LogLevel, message: &str) -> Result<(), BackendError>;
         application_version_set(&mut self, version: &str) -> Result<(), BackendError>;
-        action_params(&mut self) -> Result<JsonMap, BackendError>;
         action_log(&mut self, message: &str) -> Result<(), BackendError>;
         open_port(&mut self, port: Port) -> Result<(), BackendError>;
         close_port(&mut self, port: Port) -> Result<(), BackendError>;

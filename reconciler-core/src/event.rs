@@ -33,6 +33,18 @@ pub enum Event {
     PreSeriesUpgrade,
     /// `post-series-upgrade`
     PostSeriesUpgrade,
+    /// `leader-deposed`: this unit is no longer the leader (Juju runs it once leadership
+    /// has passed to another unit, so `is-leader` answers false). Not a reconcile event:
+    /// it reaches the charm's own handler (`Charm::handle_other`).
+    LeaderDeposed,
+    /// `meter-status-changed`: the model's meter status changed. Not a reconcile event:
+    /// it reaches the charm's own handler (`Charm::handle_other`).
+    MeterStatusChanged {
+        /// `JUJU_METER_STATUS`: the status code (`GREEN`, `AMBER`, `RED`, ...), if set.
+        status: Option<String>,
+        /// `JUJU_METER_INFO`: the message that goes with it, if set.
+        info: Option<String>,
+    },
     /// `secret-changed`, `secret-expired`, `secret-remove`, `secret-rotate`
     Secret {
         /// Which secret event.
@@ -214,6 +226,8 @@ impl Event {
             Event::CollectMetrics => "collect-metrics",
             Event::PreSeriesUpgrade => "pre-series-upgrade",
             Event::PostSeriesUpgrade => "post-series-upgrade",
+            Event::LeaderDeposed => "leader-deposed",
+            Event::MeterStatusChanged { .. } => "meter-status-changed",
             Event::Secret { kind, .. } => kind.name(),
             Event::Relation { kind, endpoint, .. } => {
                 return Cow::Owned(format!("{endpoint}-{}", kind.suffix()));

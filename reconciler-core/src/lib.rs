@@ -56,6 +56,8 @@
 #[cfg(test)]
 extern crate self as reconciler_core;
 
+// Metadata (action parameter schemas).
+mod action_params;
 pub mod backend;
 mod component;
 mod context;

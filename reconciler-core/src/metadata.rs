@@ -1,6 +1,8 @@
 //! The charm's declarations: `charmcraft.yaml` (or the older `metadata.yaml` +
-//! `config.yaml` + `actions.yaml`), reduced to what the runtime needs: endpoints,
-//! containers, storage, config options with their types and defaults, and actions.
+//! `config.yaml` + `actions.yaml`) as typed values: endpoints (interface, scope, limit),
+//! containers and their mounts, storage, resources, config options with their types and
+//! defaults, actions with the JSON schema of their parameters, `assumes`, `subordinate`
+//! and `extra-bindings`.
 //!
 //! The reader is the `reconciler-metadata` crate, re-exported here. `#[derive(CharmReconciler)]`
 //! reads a charm's `#[charm(metadata = "...")]` file with the same code at compile time, so
@@ -29,6 +31,7 @@
 //! ```
 
 pub use reconciler_metadata::{
-    ConfigOption, Endpoint, EndpointSchema, Metadata, MetadataError, OptionType, Role,
-    SchemaVersion,
+    Action, Assumption, ConfigOption, Container, Endpoint, EndpointSchema, Feature, Metadata,
+    MetadataError, Mount, OptionType, RelationScope, Resource, ResourceKind, Role, SchemaVersion,
+    Storage, StorageCount, StorageKind, VersionConstraint,
 };

@@ -673,17 +673,14 @@ pub(crate) fn unsupported(tool: &str) -> BackendError {
     BackendError::failed(tool, format!("{tool} is not supported by this backend"))
 }
 
-/// The names of what a charm's metadata declares that the tools check names against, as
-/// far as the metadata keeps them. `reconciler-metadata` does not keep extra bindings or
-/// resources yet: until it does, [`Declared::bindings_complete`] is false (a name that is
-/// not an endpoint may still be an extra binding, so it is not refused) and
-/// [`Declared::resources`] is `None` (resource names are not checked).
+/// The names of what a charm's metadata declares that the tools check names against.
 pub(crate) struct Declared<'m> {
-    /// The binding names known: the endpoints (and, once kept, the extra bindings).
+    /// The binding names: the endpoints and the extra bindings.
     pub bindings: Vec<&'m str>,
-    /// Whether [`bindings`](Self::bindings) lists every binding the charm declares.
+    /// Whether [`bindings`](Self::bindings) lists every binding the charm declares
+    /// (always, since the metadata keeps extra bindings).
     pub bindings_complete: bool,
-    /// The resource names, when the metadata keeps them.
+    /// The resource names.
     pub resources: Option<Vec<&'m str>>,
     /// The storage names.
     pub storage: Vec<&'m str>,
@@ -693,10 +690,15 @@ impl<'m> Declared<'m> {
     /// What `metadata` declares.
     pub(crate) fn of(metadata: &'m Metadata) -> Declared<'m> {
         Declared {
-            bindings: metadata.endpoints.keys().map(String::as_str).collect(),
-            bindings_complete: false,
-            resources: None,
-            storage: metadata.storage.iter().map(String::as_str).collect(),
+            bindings: metadata
+                .endpoints
+                .keys()
+                .chain(&metadata.extra_bindings)
+                .map(String::as_str)
+                .collect(),
+            bindings_complete: true,
+            resources: Some(metadata.resources.keys().map(String::as_str).collect()),
+            storage: metadata.storage.keys().map(String::as_str).collect(),
         }
     }
 

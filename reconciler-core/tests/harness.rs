@@ -15,6 +15,8 @@ const META: &str = r#"
 name: probe
 containers:
   workload: {resource: image}
+resources:
+  image: {type: oci-image}
 requires:
   db: {interface: pgsql}
 provides:
@@ -30,7 +32,10 @@ config:
     debug: {type: boolean, default: false}
     name: {type: string}
 actions:
-  echo: {}
+  echo:
+    params:
+      text: {type: string}
+      times: {type: integer}
   explode: {}
 "#;
 

@@ -557,7 +557,7 @@ mod through_the_harness {
     }
 
     fn harness() -> Harness {
-        Harness::from_yaml("name: app\ncontainers:\n  workload: {resource: image}\n").unwrap()
+        Harness::from_yaml("name: app\ncontainers:\n  workload: {resource: image}\nresources:\n  image: {type: oci-image}\n").unwrap()
     }
 
     #[test]

@@ -58,15 +58,9 @@ impl Kind {
 pub(crate) fn names(metadata: &Metadata, kind: Kind) -> Vec<&str> {
     match kind {
         Kind::Relation => metadata.endpoints.keys().map(String::as_str).collect(),
-        Kind::Container => sorted(&metadata.containers),
-        Kind::Storage => sorted(&metadata.storage),
+        Kind::Container => metadata.containers.keys().map(String::as_str).collect(),
+        Kind::Storage => metadata.storage.keys().map(String::as_str).collect(),
     }
-}
-
-fn sorted(names: &[String]) -> Vec<&str> {
-    let mut names: Vec<&str> = names.iter().map(String::as_str).collect();
-    names.sort_unstable();
-    names
 }
 
 /// Why the metadata file could not be used.
@@ -107,7 +101,7 @@ mod tests {
     fn names_by_kind_sorted() {
         let metadata = parse(
             "name: c\nrequires:\n  db: {interface: pg}\nprovides:\n  web:\n    interface: http\n\
-             peers:\n  cluster: {interface: c}\ncontainers:\n  b: {}\n  app: {resource: img}\n\
+             peers:\n  cluster: {interface: c}\ncontainers:\n  b: {}\n  app: {resource: img}\nresources:\n  img: {type: oci-image}\n\
              storage:\n  data: {type: filesystem}\nconfig:\n  options: {}\n",
         );
         assert_eq!(names(&metadata, Kind::Relation), ["cluster", "db", "web"]);

@@ -1,7 +1,10 @@
 //! Reading a Juju charm's declarations: `charmcraft.yaml`, or the older `metadata.yaml` +
-//! `config.yaml` + `actions.yaml`, reduced to what a reconciler charm needs: relation
-//! endpoints with their interfaces, containers, storage, config options with their types
-//! and defaults, and actions.
+//! `config.yaml` + `actions.yaml`, into typed values: relation endpoints (interface, scope,
+//! limit, optional, serialized-data-interface schema), containers (resource, mounts),
+//! storage (type, location, count, size), resources, config options with their types and
+//! defaults, actions with the JSON schema of their parameters, `assumes`, `subordinate`
+//! and `extra-bindings`. What Juju would refuse is refused here, with the key path and
+//! line of the problem.
 //!
 //! This crate is the single reader of those files, used twice: by `reconciler-core` at run
 //! time (re-exported as `reconciler_core::metadata`) and by `reconciler-macros` at compile
@@ -31,18 +34,30 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
+mod action;
+mod assumes;
+mod entities;
 mod raw;
 mod value;
 
+pub use action::Action;
+pub use assumes::{Assumption, Feature, VersionConstraint};
+pub use entities::{
+    Container, Mount, RelationScope, Resource, ResourceKind, Storage, StorageCount, StorageKind,
+};
 pub use value::ConfigValue;
 
 /// What the charm declares about itself.
+///
+/// Build one by reading the charm's files ([`load`](Self::load), [`read`](Self::read),
+/// [`parse`](Self::parse)), or from [`Metadata::default`] and its fields.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
 pub struct Metadata {
     /// The file the declarations were read from: `charmcraft.yaml` or `metadata.yaml`
     /// (config options and actions may come from `config.yaml` and `actions.yaml` beside
@@ -52,14 +67,24 @@ pub struct Metadata {
     pub name: String,
     /// Relation endpoints by name.
     pub endpoints: BTreeMap<String, Endpoint>,
-    /// Workload container names.
-    pub containers: Vec<String>,
-    /// Storage names.
-    pub storage: Vec<String>,
+    /// Workload containers by name.
+    pub containers: BTreeMap<String, Container>,
+    /// Storage by name.
+    pub storage: BTreeMap<String, Storage>,
+    /// Resources by name.
+    pub resources: BTreeMap<String, Resource>,
     /// Config options by name.
     pub options: BTreeMap<String, ConfigOption>,
-    /// Action names.
-    pub actions: Vec<String>,
+    /// Actions by name.
+    pub actions: BTreeMap<String, Action>,
+    /// `assumes`: what the charm needs of the model, as written (the list is an implicit
+    /// all-of).
+    pub assumes: Vec<Assumption>,
+    /// Whether the charm is a subordinate (`subordinate: true`); such a charm has a
+    /// `requires` endpoint with `scope: container`.
+    pub subordinate: bool,
+    /// Names of network bindings that are not relation endpoints (`extra-bindings`).
+    pub extra_bindings: BTreeSet<String>,
 }
 
 /// A relation endpoint.
@@ -70,6 +95,12 @@ pub struct Endpoint {
     pub role: Role,
     /// The interface name.
     pub interface: String,
+    /// Which units the relation connects (`scope:`, global unless written).
+    pub scope: RelationScope,
+    /// How many relations the endpoint may have at once (`limit:`), if limited.
+    pub limit: Option<u64>,
+    /// Whether the charm works without the relation (`optional:`).
+    pub optional: bool,
     /// The schema of the data exchanged, for endpoints that use the serialized-data-interface
     /// convention of the Kubeflow charms (`schema:` in the metadata); `None` otherwise.
     pub schema: Option<EndpointSchema>,
@@ -84,6 +115,9 @@ impl Endpoint {
         Endpoint {
             role,
             interface: interface.into(),
+            scope: RelationScope::Global,
+            limit: None,
+            optional: false,
             schema: None,
             versions: Vec::new(),
         }
@@ -322,7 +356,7 @@ impl Metadata {
         let charmcraft = dir.join("charmcraft.yaml");
         let metadata = dir.join("metadata.yaml");
         if charmcraft.exists() {
-            let raw: raw::Metadata = parse_file(&charmcraft)?;
+            let raw = parse_metadata_file(&charmcraft)?;
             if raw.name.is_none() && metadata.exists() {
                 return Metadata::load_legacy(dir, &metadata);
             }
@@ -339,27 +373,32 @@ impl Metadata {
     /// Reads one file, `charmcraft.yaml` or `metadata.yaml`, and nothing beside it. This
     /// is what `#[charm(metadata = "...")]` reads at compile time.
     pub fn read(path: &Path) -> Result<Metadata, MetadataError> {
-        let raw = parse_file(path)?;
+        let raw = parse_metadata_file(path)?;
         Metadata::from_raw(raw, path)
     }
 
     /// Parses the text of a `charmcraft.yaml`; `path` is recorded in
     /// [`Metadata::path`] and names the file in error messages.
     pub fn parse(text: &str, path: &Path) -> Result<Metadata, MetadataError> {
-        let raw = parse_text(text, path)?;
+        let raw = parse_metadata_text(text, path)?;
         Metadata::from_raw(raw, path)
     }
 
     fn load_legacy(dir: &Path, metadata: &Path) -> Result<Metadata, MetadataError> {
-        let mut raw: raw::Metadata = parse_file(metadata)?;
+        let mut raw = parse_metadata_file(metadata)?;
         let config = dir.join("config.yaml");
         if config.exists() {
             raw.config = Some(parse_file(&config)?);
         }
         let actions = dir.join("actions.yaml");
         if actions.exists() {
-            let raw::Sections(sections) = parse_file(&actions)?;
-            raw.actions = sections;
+            // The charm's name decides which action names are reserved.
+            let declared = raw::Declared {
+                charm: raw.name.clone(),
+                ..raw::Declared::default()
+            };
+            let raw::ActionsFile(file) = raw::with_declared(declared, || parse_file(&actions))?;
+            raw.actions = file;
         }
         Metadata::from_raw(raw, metadata)
     }
@@ -389,6 +428,9 @@ impl Metadata {
                     Endpoint {
                         role,
                         interface: endpoint.interface,
+                        scope: endpoint.scope,
+                        limit: endpoint.limit,
+                        optional: endpoint.optional,
                         schema: endpoint.schema,
                         versions: endpoint.versions,
                     },
@@ -410,14 +452,42 @@ impl Metadata {
                 )
             })
             .collect();
+        let subordinate = raw.subordinate.unwrap_or(false);
+        let container_scoped = endpoints
+            .values()
+            .any(|e| e.role == Role::Requires && e.scope == RelationScope::Container);
+        if subordinate && !container_scoped {
+            return Err(MetadataError::Invalid {
+                path: path.to_path_buf(),
+                message: "subordinate: a subordinate charm needs a `requires` endpoint with `scope: container` to relate to its principal".to_owned(),
+                line: None,
+                column: None,
+            });
+        }
         Ok(Metadata {
             path: path.to_path_buf(),
             name: raw.name.unwrap_or_default(),
             endpoints,
-            containers: raw.containers.into_keys().collect(),
-            storage: raw.storage.into_keys().collect(),
+            containers: raw
+                .containers
+                .into_iter()
+                .map(|(name, c)| (name, c.0))
+                .collect(),
+            storage: raw
+                .storage
+                .into_iter()
+                .map(|(name, s)| (name, s.0))
+                .collect(),
+            resources: raw
+                .resources
+                .into_iter()
+                .map(|(name, r)| (name, r.0))
+                .collect(),
             options,
-            actions: raw.actions.into_keys().collect(),
+            actions: raw.actions.0,
+            assumes: raw.assumes.map(|list| list.0).unwrap_or_default(),
+            subordinate,
+            extra_bindings: raw.extra_bindings.map(|b| b.0).unwrap_or_default(),
         })
     }
 
@@ -438,6 +508,20 @@ fn section(role: Role) -> &'static str {
         Role::Requires => "requires",
         Role::Peers => "peers",
     }
+}
+
+/// Reads `charmcraft.yaml` or `metadata.yaml`, with its names at hand for the checks that
+/// refer across sections.
+fn parse_metadata_file(path: &Path) -> Result<raw::Metadata, MetadataError> {
+    let text = std::fs::read_to_string(path).map_err(|source| MetadataError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    parse_metadata_text(&text, path)
+}
+
+fn parse_metadata_text(text: &str, path: &Path) -> Result<raw::Metadata, MetadataError> {
+    raw::with_declared(raw::Declared::scan(text), || parse_text(text, path))
 }
 
 fn parse_file<T: serde::de::DeserializeOwned + Default>(path: &Path) -> Result<T, MetadataError> {

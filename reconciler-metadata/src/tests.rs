@@ -8,6 +8,9 @@ type: charm
 containers:
   workload:
     resource: workload-image
+resources:
+  workload-image:
+    type: oci-image
 storage:
   data:
     type: filesystem
@@ -34,6 +37,11 @@ actions:
   backup: {}
 "#;
 
+/// The names of a map, in order.
+fn keys<V>(map: &BTreeMap<String, V>) -> Vec<&str> {
+    map.keys().map(String::as_str).collect()
+}
+
 /// A charm directory holding `files` (name, text).
 fn charm_dir(files: &[(&str, &str)]) -> tempfile::TempDir {
     let dir = tempfile::tempdir().expect("a temporary directory");
@@ -48,13 +56,13 @@ fn reads_charmcraft_yaml() {
     let m = Metadata::parse(MY_CHARM, Path::new("charmcraft.yaml")).unwrap();
     assert_eq!(m.name, "my-charm");
     assert_eq!(m.path, Path::new("charmcraft.yaml"));
-    assert_eq!(m.containers, ["workload"]);
-    assert_eq!(m.storage, ["data"]);
+    assert_eq!(keys(&m.containers), ["workload"]);
+    assert_eq!(keys(&m.storage), ["data"]);
     assert_eq!(m.endpoints["relation-1"].role, Role::Requires);
     assert_eq!(m.endpoints["relation-1"].interface, "rel1");
     assert_eq!(m.endpoints["relation-2"].role, Role::Provides);
     assert_eq!(m.endpoints["replicas"].role, Role::Peers);
-    assert_eq!(m.actions, ["backup"]);
+    assert_eq!(keys(&m.actions), ["backup"]);
     assert_eq!(
         m.default_config(),
         BTreeMap::from([
@@ -83,7 +91,7 @@ fn loads_the_legacy_layout() {
     let dir = charm_dir(&[
         (
             "metadata.yaml",
-            "name: legacy\nrequires:\n  database:\n    interface: postgresql_client\ncontainers:\n  app:\n    resource: app-image\n",
+            "name: legacy\nrequires:\n  database:\n    interface: postgresql_client\ncontainers:\n  app:\n    resource: app-image\nresources:\n  app-image: {type: oci-image}\n",
         ),
         (
             "config.yaml",
@@ -95,9 +103,9 @@ fn loads_the_legacy_layout() {
     assert_eq!(m.path, dir.path().join("metadata.yaml"));
     assert_eq!(m.name, "legacy");
     assert_eq!(m.endpoints["database"].interface, "postgresql_client");
-    assert_eq!(m.containers, ["app"]);
+    assert_eq!(keys(&m.containers), ["app"]);
     assert_eq!(m.options["port"].default, Some(ConfigValue::Int(80)));
-    assert_eq!(m.actions, ["restart"]);
+    assert_eq!(keys(&m.actions), ["restart"]);
 }
 
 #[test]
@@ -370,4 +378,583 @@ fn sdi_keys_are_checked_with_the_endpoint_and_line() {
         );
         assert!(message.contains("line 3"), "{message}");
     }
+}
+
+// ---- the details Juju reads: containers, storage, resources, endpoints, assumes, actions ----
+
+const FULL: &str = r#"name: full
+subordinate: true
+assumes:
+  - juju >= 3.4
+  - any-of:
+      - k8s-api
+      - all-of: [lxd, "juju < 4"]
+containers:
+  web:
+    resource: web-image
+    mounts:
+      - storage: data
+        location: /srv/data
+      - {storage: logs, location: /var/log/web}
+    uid: 584792
+  sidecar: {}
+resources:
+  web-image:
+    type: oci-image
+    description: The web server's image.
+  license:
+    filename: license.txt
+storage:
+  data:
+    type: filesystem
+    description: The data.
+    location: /data
+    shared: true
+    minimum-size: 1.5G
+    properties: [transient]
+  logs:
+    type: filesystem
+    multiple:
+      range: 2+
+  scratch:
+    type: block
+    read-only: true
+    multiple: {range: 3}
+requires:
+  host:
+    interface: juju-info
+    scope: container
+    limit: 1
+    optional: true
+  db: postgresql_client
+extra-bindings:
+  metrics:
+  public:
+"#;
+
+const FULL_ACTIONS: &str = r#"backup:
+  description: Back up the data.
+  params:
+    target:
+      type: string
+      description: Where to.
+    retries:
+      type: integer
+      minimum: 0
+      default: 3
+    options:
+      type: object
+      properties:
+        compress: {type: boolean, default: true}
+  required: [target]
+  additionalProperties: true
+  parallel: true
+  execution-group: maintenance
+  title: Backup
+restart: {}
+"#;
+
+#[test]
+fn keeps_container_mounts_and_resources() {
+    let m = Metadata::parse(FULL, Path::new("charmcraft.yaml")).unwrap();
+    let web = &m.containers["web"];
+    assert_eq!(web.resource.as_deref(), Some("web-image"));
+    assert_eq!(
+        web.mounts,
+        [
+            Mount::new("data", "/srv/data"),
+            Mount::new("logs", "/var/log/web")
+        ]
+    );
+    assert_eq!(web.uid, Some(584792));
+    assert_eq!(web.gid, None);
+    assert_eq!(m.containers["sidecar"], Container::new());
+    let image = &m.resources["web-image"];
+    assert_eq!(image.kind, ResourceKind::OciImage);
+    assert_eq!(image.filename, None);
+    assert_eq!(image.description, "The web server's image.");
+    let license = &m.resources["license"];
+    assert_eq!(license.kind, ResourceKind::File, "file is the default");
+    assert_eq!(license.filename.as_deref(), Some("license.txt"));
+}
+
+#[test]
+fn keeps_storage_details() {
+    let m = Metadata::parse(FULL, Path::new("charmcraft.yaml")).unwrap();
+    let data = &m.storage["data"];
+    assert_eq!(data.kind, StorageKind::Filesystem);
+    assert_eq!(data.description, "The data.");
+    assert_eq!(data.location.as_deref(), Some("/data"));
+    assert!(data.shared && !data.read_only);
+    assert_eq!(data.count, StorageCount::default());
+    assert_eq!(data.minimum_size, Some(1536));
+    assert_eq!(data.properties, ["transient"]);
+    let logs = &m.storage["logs"];
+    assert_eq!(logs.count, StorageCount { min: 2, max: None });
+    assert!(logs.count.is_multiple());
+    assert_eq!(logs.minimum_size, None);
+    let scratch = &m.storage["scratch"];
+    assert_eq!(scratch.kind, StorageKind::Block);
+    assert!(scratch.read_only);
+    assert_eq!(
+        scratch.count,
+        StorageCount {
+            min: 3,
+            max: Some(3)
+        }
+    );
+}
+
+#[test]
+fn keeps_endpoint_scope_limit_optional_and_the_short_form() {
+    let m = Metadata::parse(FULL, Path::new("charmcraft.yaml")).unwrap();
+    let host = &m.endpoints["host"];
+    assert_eq!(host.scope, RelationScope::Container);
+    assert_eq!(host.limit, Some(1));
+    assert!(host.optional);
+    assert_eq!(host.interface, "juju-info");
+    // `db: postgresql_client` is the interface alone, every other key at its default.
+    assert_eq!(
+        m.endpoints["db"],
+        Endpoint::new(Role::Requires, "postgresql_client")
+    );
+    assert_eq!(m.endpoints["db"].scope, RelationScope::Global);
+    assert!(m.subordinate);
+    assert_eq!(
+        m.extra_bindings
+            .iter()
+            .map(String::as_str)
+            .collect::<Vec<_>>(),
+        ["metrics", "public"]
+    );
+}
+
+#[test]
+fn keeps_assumes_as_written() {
+    let m = Metadata::parse(FULL, Path::new("charmcraft.yaml")).unwrap();
+    let feature = |name: &str, version: Option<(VersionConstraint, &str)>| {
+        let mut feature: Feature = name.parse().unwrap();
+        feature.version = version.map(|(c, v)| (c, v.to_owned()));
+        Assumption::Feature(feature)
+    };
+    assert_eq!(
+        m.assumes,
+        [
+            feature("juju", Some((VersionConstraint::AtLeast, "3.4"))),
+            Assumption::AnyOf(vec![
+                feature("k8s-api", None),
+                Assumption::AllOf(vec![
+                    feature("lxd", None),
+                    feature("juju", Some((VersionConstraint::LessThan, "4")))
+                ]),
+            ]),
+        ]
+    );
+}
+
+#[test]
+fn keeps_action_parameter_schemas() {
+    let text = format!(
+        "{FULL}actions:\n{}",
+        FULL_ACTIONS
+            .lines()
+            .map(|l| format!("  {l}\n"))
+            .collect::<String>()
+    );
+    let m = Metadata::parse(&text, Path::new("charmcraft.yaml")).unwrap();
+    let backup = &m.actions["backup"];
+    assert_eq!(backup.description.as_deref(), Some("Back up the data."));
+    assert_eq!(backup.required, ["target"]);
+    assert!(backup.additional_properties);
+    assert!(backup.parallel);
+    assert_eq!(backup.execution_group.as_deref(), Some("maintenance"));
+    assert_eq!(backup.params["retries"]["minimum"], 0);
+    assert_eq!(
+        backup.schema("backup"),
+        serde_json::json!({
+            "type": "object",
+            "title": "Backup",
+            "description": "Back up the data.",
+            "properties": {
+                "target": {"type": "string", "description": "Where to."},
+                "retries": {"type": "integer", "minimum": 0, "default": 3},
+                "options": {"type": "object", "properties": {"compress": {"type": "boolean", "default": true}}},
+            },
+            "required": ["target"],
+            "additionalProperties": true,
+        })
+    );
+    let given = serde_json::json!({"target": "s3", "options": {}});
+    assert_eq!(
+        serde_json::Value::Object(backup.with_defaults(given.as_object().unwrap())),
+        serde_json::json!({"target": "s3", "retries": 3, "options": {"compress": true}})
+    );
+    // An action written as `{}`: no parameters, and none accepted (Juju's default).
+    let restart = &m.actions["restart"];
+    assert_eq!(restart, &Action::new());
+    assert_eq!(
+        restart.schema("restart"),
+        serde_json::json!({
+            "type": "object",
+            "title": "restart",
+            "description": "No description",
+            "properties": {},
+            "additionalProperties": false,
+        })
+    );
+}
+
+#[test]
+fn the_legacy_layout_keeps_the_same_details() {
+    let dir = charm_dir(&[("metadata.yaml", FULL), ("actions.yaml", FULL_ACTIONS)]);
+    let legacy = Metadata::load(dir.path()).unwrap();
+    let text = format!(
+        "{FULL}actions:\n{}",
+        FULL_ACTIONS
+            .lines()
+            .map(|l| format!("  {l}\n"))
+            .collect::<String>()
+    );
+    let mut charmcraft = Metadata::parse(&text, Path::new("charmcraft.yaml")).unwrap();
+    charmcraft.path = dir.path().join("metadata.yaml");
+    assert_eq!(legacy, charmcraft);
+    assert_eq!(legacy.actions["backup"].params.len(), 3);
+}
+
+/// The error of `yaml`, which must be refused: its message, and its line.
+fn refusal(yaml: &str) -> (String, Option<usize>) {
+    let error = Metadata::parse(yaml, Path::new("charmcraft.yaml")).unwrap_err();
+    (error.to_string(), error.line())
+}
+
+#[track_caller]
+fn assert_refused(yaml: &str, prefix: &str, needle: &str, line: usize) {
+    let (message, at) = refusal(yaml);
+    assert!(
+        message.starts_with(&format!("charmcraft.yaml: {prefix}")),
+        "{yaml:?}:\n{message}"
+    );
+    assert!(message.contains(needle), "{yaml:?}:\n{message}");
+    assert_eq!(at, Some(line), "{yaml:?}:\n{message}");
+}
+
+#[test]
+fn containers_refer_to_declared_storage_and_images() {
+    let storage = "storage:\n  data: {type: filesystem}\n";
+    assert_refused(
+        &format!(
+            "containers:\n  web:\n    mounts:\n      - storage: data\n        location: /a\n      - storage: logs\n        location: /b\n{storage}"
+        ),
+        "containers.web.mounts[1]: ",
+        "the mount's storage `logs` is not declared under storage (declared: data)",
+        6,
+    );
+    assert_refused(
+        &format!("containers:\n  web:\n    mounts:\n      - storage: data\n{storage}"),
+        "containers.web.mounts[0]: ",
+        "the mount has no `location`",
+        4,
+    );
+    assert_refused(
+        "containers:\n  web:\n    mounts:\n      - location: /a\n",
+        "containers.web.mounts[0]: ",
+        "the mount has no `storage`",
+        4,
+    );
+    assert_refused(
+        "containers:\n  web:\n    resource: image\n",
+        "containers.web: ",
+        "the container's resource `image` is not declared under resources (declared: none)",
+        3,
+    );
+    assert_refused(
+        "resources:\n  image: {filename: a.tar}\ncontainers:\n  web:\n    resource: image\n",
+        "containers.web: ",
+        "is declared with `type: file`; a container runs a resource of `type: oci-image`",
+        5,
+    );
+    assert_refused(
+        "containers:\n  web:\n    uid: 1000\n",
+        "containers.web: ",
+        "`uid: 1000` is in the range Juju reserves (1000-9999)",
+        3,
+    );
+    assert_refused(
+        "containers:\n  web:\n    gid: -1\n",
+        "containers.web: ",
+        "`gid` must be a non-negative integer",
+        3,
+    );
+    // The sections may come in any order.
+    let m = Metadata::parse(
+        &format!(
+            "containers:\n  web:\n    resource: img\n    mounts: [{{storage: data, location: /d}}]\n{storage}resources:\n  img: {{type: oci-image}}\n"
+        ),
+        Path::new("charmcraft.yaml"),
+    )
+    .unwrap();
+    assert_eq!(m.containers["web"].mounts[0].storage, "data");
+}
+
+#[test]
+fn bad_storage_is_refused_where_it_is_written() {
+    let cases = [
+        (
+            "storage:\n  data:\n    location: /d\n",
+            "the storage has no `type`",
+        ),
+        (
+            "storage:\n  data:\n    type: disk\n",
+            "`type: disk` is not a storage type",
+        ),
+        (
+            "storage:\n  data:\n    type: block\n    location: /d\n",
+            "a `location` is only for `type: filesystem`",
+        ),
+        (
+            "storage:\n  data:\n    type: filesystem\n    multiple: {range: 5-2}\n",
+            "the maximum (2) must be at least 1 and at least the minimum (5)",
+        ),
+        (
+            "storage:\n  data:\n    type: filesystem\n    multiple: {range: 0}\n",
+            "`range: 0` is not a count",
+        ),
+        (
+            "storage:\n  data:\n    type: filesystem\n    multiple: {}\n",
+            "`multiple` has no `range`",
+        ),
+        (
+            "storage:\n  data:\n    type: filesystem\n    minimum-size: 10\n",
+            "`minimum-size` must be a size with a unit, written as a string such as `10G`, not 10",
+        ),
+        (
+            "storage:\n  data:\n    type: filesystem\n    minimum-size: 10K\n",
+            "`minimum-size`: \"10K\" has the unit \"K\"",
+        ),
+        (
+            "storage:\n  data:\n    type: filesystem\n    properties: [fast]\n",
+            "`properties` lists `fast`; the only storage property is `transient`",
+        ),
+        (
+            "storage:\n  data:\n    type: filesystem\n    shared: maybe\n",
+            "`shared` must be true or false",
+        ),
+    ];
+    for (yaml, needle) in cases {
+        let (message, line) = refusal(yaml);
+        assert!(
+            message.starts_with("charmcraft.yaml: storage.data") && message.contains(needle),
+            "{yaml:?}:\n{message}"
+        );
+        assert!(matches!(line, Some(2..=4)), "{yaml:?}: {line:?} {message}");
+    }
+}
+
+#[test]
+fn bad_resources_are_refused_where_they_are_written() {
+    assert_refused(
+        "resources:\n  license:\n    description: A license.\n",
+        "resources.license: ",
+        "a file resource needs a `filename`",
+        3,
+    );
+    assert_refused(
+        "resources:\n  license:\n    filename: a/b.txt\n",
+        "resources.license: ",
+        "`filename: \"a/b.txt\"` must be a file name",
+        3,
+    );
+    assert_refused(
+        "resources:\n  image:\n    type: docker\n",
+        "resources.image: ",
+        "`type: docker` is not a resource type; write `file` or `oci-image`",
+        3,
+    );
+}
+
+#[test]
+fn bad_endpoint_details_are_refused_where_they_are_written() {
+    assert_refused(
+        "requires:\n  host:\n    interface: juju-info\n    scope: machine\n",
+        "requires.host: ",
+        "`scope: machine` is not a relation scope; write `global` or `container`",
+        3,
+    );
+    assert_refused(
+        "provides:\n  web:\n    interface: http\n    limit: -1\n",
+        "provides.web: ",
+        "`limit` must be a non-negative integer",
+        3,
+    );
+    assert_refused(
+        "provides:\n  web:\n    interface: http\n    optional: sometimes\n",
+        "provides.web: ",
+        "`optional` must be true or false",
+        3,
+    );
+    assert_refused(
+        "requires:\n  db: ''\n",
+        "requires.db: ",
+        "the endpoint's interface is empty",
+        2,
+    );
+    // A subordinate relates to its principal through a container-scoped `requires`.
+    let (message, line) = refusal("subordinate: true\nrequires:\n  host: {interface: juju-info}\n");
+    assert_eq!(
+        message,
+        "charmcraft.yaml: subordinate: a subordinate charm needs a `requires` endpoint with \
+         `scope: container` to relate to its principal"
+    );
+    assert_eq!(line, None);
+    assert_refused("subordinate: yes please\n", "subordinate: ", "boolean", 1);
+}
+
+#[test]
+fn bad_extra_bindings_are_refused() {
+    assert_refused(
+        "requires:\n  db: pg\nextra-bindings:\n  db:\n",
+        "extra-bindings: ",
+        "`db` is a relation endpoint; an extra binding must have another name",
+        4,
+    );
+    assert_refused(
+        "extra-bindings:\n  metrics: 9090\n",
+        "extra-bindings: ",
+        "the extra binding `metrics` must have nothing under it, not 9090",
+        2,
+    );
+    assert_refused(
+        "extra-bindings: {}\n",
+        "extra-bindings: ",
+        "`extra-bindings` is empty",
+        1,
+    );
+    let m = Metadata::parse("extra-bindings:\n", Path::new("charmcraft.yaml")).unwrap();
+    assert!(m.extra_bindings.is_empty());
+}
+
+#[test]
+fn bad_assumes_are_refused_where_they_are_written() {
+    assert_refused(
+        "assumes:\n  - k8s-api\n  - any-of: [juju, lxd]\n    all-of: [x]\n",
+        "assumes[1]: ",
+        "a composite expression has one key, `any-of`, but `all-of` follows it",
+        3,
+    );
+    assert_refused(
+        "assumes:\n  - one-of: [a, b]\n",
+        "assumes[0]: ",
+        "`one-of` is not an expression",
+        2,
+    );
+    assert_refused(
+        "assumes:\n  - any-of:\n      - juju >= 3\n      - Juju\n",
+        "assumes[0].any-of[1]: ",
+        "\"Juju\" is not a feature expression",
+        4,
+    );
+    assert_refused(
+        "assumes:\n  - any-of: k8s-api\n",
+        "assumes[0].any-of: ",
+        "a list of expressions",
+        2,
+    );
+    assert_refused("assumes: juju\n", "assumes: ", "a list of expressions", 1);
+    assert_refused("assumes:\n  - 3\n", "assumes[0]: ", "a feature", 2);
+}
+
+#[test]
+fn bad_actions_are_refused_where_they_are_written() {
+    let cases = [
+        (
+            "actions:\n  Backup: {}\n",
+            "actions: ",
+            "\"Backup\" is not a valid action name",
+            2,
+        ),
+        (
+            "actions:\n  juju-run: {}\n",
+            "actions: ",
+            "the action name \"juju-run\" is reserved",
+            2,
+        ),
+        (
+            "actions:\n  backup:\n    params:\n      count:\n        type: int\n",
+            "actions.backup.params: ",
+            "params.count: `type: int` is not a JSON type (did you mean `integer`?)",
+            4,
+        ),
+        (
+            "actions:\n  backup:\n    params:\n      count:\n        $ref: '#/definitions/count'\n",
+            "actions.backup.params: ",
+            "params.count: `$ref` is not supported in action schemas",
+            4,
+        ),
+        (
+            "actions:\n  backup:\n    params:\n      count: integer\n",
+            "actions.backup.params: ",
+            "params.count must be a mapping (a JSON schema such as `{type: string}`), not \"integer\"",
+            4,
+        ),
+        (
+            "actions:\n  backup:\n    required: target\n",
+            "actions.backup: ",
+            "`required` must be a list of parameter names",
+            3,
+        ),
+        (
+            "actions:\n  backup:\n    additionalProperties: {type: string}\n",
+            "actions.backup: ",
+            "`additionalProperties` must be true or false",
+            3,
+        ),
+        (
+            "actions:\n  backup:\n    properties: {a: {}}\n",
+            "actions.backup: ",
+            "`properties` cannot be set at the action's level",
+            3,
+        ),
+        (
+            "actions:\n  backup:\n    type: array\n",
+            "actions.backup: ",
+            "`type` at the action's level can only be `object`",
+            2,
+        ),
+        (
+            "actions:\n  backup:\n    definitions:\n      a: {$schema: x}\n",
+            "actions.backup: ",
+            "the action.definitions.a: `$schema` is not supported",
+            2,
+        ),
+    ];
+    for (yaml, prefix, needle, line) in cases {
+        let (message, at) = refusal(yaml);
+        assert!(
+            message.starts_with(&format!("charmcraft.yaml: {prefix}")) && message.contains(needle),
+            "{yaml:?}:\n{message}"
+        );
+        assert!(
+            at.is_some_and(|at| at.abs_diff(line) <= 1),
+            "{yaml:?}: line {at:?}, expected about {line}: {message}"
+        );
+    }
+    // A charm named juju-* may use the prefix.
+    let m = Metadata::parse(
+        "name: juju-tools\nactions:\n  juju-run: {}\n",
+        Path::new("charmcraft.yaml"),
+    )
+    .unwrap();
+    assert!(m.actions.contains_key("juju-run"));
+    // The older actions.yaml is checked the same way, naming that file.
+    let dir = charm_dir(&[
+        ("metadata.yaml", "name: legacy\n"),
+        ("actions.yaml", "backup:\n  params:\n    n: {type: float}\n"),
+    ]);
+    let e = Metadata::load(dir.path()).unwrap_err();
+    assert_eq!(e.path(), dir.path().join("actions.yaml"));
+    assert!(
+        e.to_string()
+            .contains("backup.params: params.n: `type: float`"),
+        "{e}"
+    );
 }

@@ -103,7 +103,9 @@ pub fn handle(tool: &str, args: &[String], state: &mut SimState) -> Outcome {
             if flags.positional.is_empty() {
                 return Err(usage("storage add requires a storage directive"));
             }
-            let declared: Vec<String> = metadata()?.map(|m| m.storage).unwrap_or_default();
+            let declared: Vec<String> = metadata()?
+                .map(|m| m.storage.into_keys().collect())
+                .unwrap_or_default();
             let mut added = Vec::new();
             for directive in &flags.positional {
                 let (name, count) = match directive.split_once('=') {

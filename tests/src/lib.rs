@@ -1,9 +1,10 @@
 //! Test-only crate (not published): components and helpers shared by the cross-crate tests
-//! in `tests/` (derived charms at run time, the compile-fail cases of `ui/`, the test charm
-//! [`panicky`], and [`secrets_charm`] for the secrets tests).
+//! in `tests/` (derived charms at run time, the compile-fail cases of `ui/`), and the test
+//! charms: [`panicky`], [`secrets_charm`] for the secrets tests, [`probe`] for the storage,
+//! network, resource and model tools, and [`params`], whose actions take typed parameters.
 
 pub mod panicky;
-// Secrets (secret-*).
+pub mod params;
 pub mod probe;
 pub mod secrets_charm;
 

@@ -85,8 +85,12 @@ fn restart_action_restarts_the_service_in_the_real_pebble() {
 
     let run = run_action(&unit, "restart", json!({}));
     exit_0_no_panic(&run);
-    // The action reads no parameters, sets its result, and sets no status.
-    assert_eq!(tool_lines(&run), ["action-set restarted=workload"]);
+    // The runtime reads the parameters once, to check them against the action's schema;
+    // the action sets its result, and sets no status.
+    assert_eq!(
+        tool_lines(&run),
+        ["action-get --format=json", "action-set restarted=workload"]
+    );
     let state = unit.state();
     let action = state.action.as_ref().expect("the action");
     assert_eq!(action.failed, None);
@@ -130,14 +134,17 @@ fn restart_action_without_pebble_fails_with_the_reason() {
     let run = run_action(&unit, "restart", json!({}));
     exit_0_no_panic(&run);
     let lines = tool_lines(&run);
-    assert_eq!(lines.len(), 1, "{lines:#?}");
+    // The runtime reads the parameters to check them against the action's schema (none
+    // are declared, so none are accepted) before the handler runs.
+    assert_eq!(lines.len(), 2, "{lines:#?}");
+    assert_eq!(lines[0], "action-get --format=json");
     let prefix = "action-fail -- cannot restart service workload: ";
-    assert!(lines[0].starts_with(prefix), "{lines:#?}");
+    assert!(lines[1].starts_with(prefix), "{lines:#?}");
     assert!(
-        lines[0].contains("/nonexistent/workload.socket"),
+        lines[1].contains("/nonexistent/workload.socket"),
         "{lines:#?}"
     );
-    let message = &lines[0]["action-fail -- ".len()..];
+    let message = &lines[1]["action-fail -- ".len()..];
 
     let state = unit.state();
     let action = state.action.as_ref().expect("the action");

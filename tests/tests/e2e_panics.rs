@@ -186,7 +186,12 @@ fn panic_in_an_action_handler_fails_the_action_and_sets_no_status() {
             .into_iter()
             .filter(|l| !l.starts_with("juju-log"))
             .collect::<Vec<_>>(),
-        [format!("action-fail -- {message}")]
+        // The parameters are read (and checked against the action's schema) before the
+        // charm is built.
+        [
+            "action-get --format=json".to_owned(),
+            format!("action-fail -- {message}")
+        ]
     );
     let state = unit.state();
     let action = state.action.as_ref().expect("the action");
@@ -209,7 +214,9 @@ fn panic_in_new_during_an_action_fails_the_action_and_sets_no_status() {
     running_action(&unit);
     let run = dispatch_action(&unit, "echo");
     exit_0(&run);
-    assert_eq!(run.tools(), ["action-fail"]);
+    // The parameters are read (and checked against the action's schema) before the charm
+    // is built.
+    assert_eq!(run.tools(), ["action-get", "action-fail"]);
     let state = unit.state();
     assert_eq!(
         state.action.unwrap().failed,

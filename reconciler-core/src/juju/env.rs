@@ -242,6 +242,11 @@ fn parse_event(
         "collect-metrics" => Some(Event::CollectMetrics),
         "pre-series-upgrade" => Some(Event::PreSeriesUpgrade),
         "post-series-upgrade" => Some(Event::PostSeriesUpgrade),
+        "leader-deposed" => Some(Event::LeaderDeposed),
+        "meter-status-changed" => Some(Event::MeterStatusChanged {
+            status: lookup("JUJU_METER_STATUS")?.filter(|v| !v.is_empty()),
+            info: lookup("JUJU_METER_INFO")?.filter(|v| !v.is_empty()),
+        }),
         _ => None,
     };
     if let Some(event) = fixed {
@@ -361,11 +366,11 @@ fn parse_event(
         let Some(container) = strip_suffix(name, kind.suffix()) else {
             continue;
         };
-        if !metadata.containers.iter().any(|c| c == container) {
+        if !metadata.containers.contains_key(container) {
             return Err(undeclared(
                 "container",
                 container,
-                metadata.containers.iter().collect(),
+                metadata.containers.keys().collect(),
             ));
         }
         let check = match kind {
@@ -394,11 +399,11 @@ fn parse_event(
         let Some(storage) = strip_suffix(name, kind.suffix()) else {
             continue;
         };
-        if !metadata.storage.iter().any(|s| s == storage) {
+        if !metadata.storage.contains_key(storage) {
             return Err(undeclared(
                 "storage",
                 storage,
-                metadata.storage.iter().collect(),
+                metadata.storage.keys().collect(),
             ));
         }
         return Ok(Event::Storage {
@@ -435,7 +440,7 @@ mod tests {
         dir
     }
 
-    const YAML: &str = "name: c\nrequires:\n  my-db:\n    interface: pg\n  my-db-relation:\n    interface: x\ncontainers:\n  my-workload: {}\nstorage:\n  my-data: {}\n";
+    const YAML: &str = "name: c\nrequires:\n  my-db:\n    interface: pg\n  my-db-relation:\n    interface: x\ncontainers:\n  my-workload: {}\nstorage:\n  my-data: {type: filesystem}\n";
 
     fn vars(pairs: &[(&str, &str)], dir: &Path) -> BTreeMap<String, String> {
         let mut map: BTreeMap<String, String> = pairs
@@ -507,10 +512,36 @@ mod tests {
             "collect-metrics",
             "pre-series-upgrade",
             "post-series-upgrade",
+            "leader-deposed",
+            "meter-status-changed",
         ] {
             let e = event(&[("JUJU_DISPATCH_PATH", &format!("hooks/{name}"))]).unwrap();
             assert_eq!(e.name(), name);
         }
+        assert_eq!(
+            event(&[("JUJU_DISPATCH_PATH", "hooks/leader-deposed")]).unwrap(),
+            Event::LeaderDeposed
+        );
+        let e = event(&[
+            ("JUJU_DISPATCH_PATH", "hooks/meter-status-changed"),
+            ("JUJU_METER_STATUS", "AMBER"),
+            ("JUJU_METER_INFO", "budget nearly spent"),
+        ])
+        .unwrap();
+        assert_eq!(
+            e,
+            Event::MeterStatusChanged {
+                status: Some("AMBER".into()),
+                info: Some("budget nearly spent".into())
+            }
+        );
+        assert_eq!(
+            event(&[("JUJU_DISPATCH_PATH", "hooks/meter-status-changed")]).unwrap(),
+            Event::MeterStatusChanged {
+                status: None,
+                info: None
+            }
+        );
         let e = event(&[
             ("JUJU_DISPATCH_PATH", "hooks/secret-expired"),
             ("JUJU_SECRET_ID", "secret:abc"),

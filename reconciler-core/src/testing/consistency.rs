@@ -435,6 +435,108 @@ pub enum Inconsistency {
         /// The attached storage ids, comma-separated.
         attached: String,
     },
+    // Metadata (action parameters, Pebble check and notice events, storage ids).
+    /// An action parameter whose JSON type is not the one the action's schema declares:
+    /// Juju would refuse to run the action with it.
+    #[error(
+        "action {action}: parameter {param:?}{} is declared as {expected}, but the test gives {actual}",
+        inside(at)
+    )]
+    ActionParamType {
+        /// The action.
+        action: String,
+        /// The parameter.
+        param: String,
+        /// Where inside the parameter (a JSON pointer such as `/port`; empty for the
+        /// parameter itself).
+        at: String,
+        /// The type(s) the schema declares, e.g. `integer`.
+        expected: String,
+        /// The JSON type given, e.g. `a string`.
+        actual: &'static str,
+    },
+    /// A `pebble-check-failed` / `pebble-check-recovered` event without a check name, or a
+    /// `pebble-custom-notice` event without a notice: Juju always gives them.
+    #[error("event {event}: Juju gives this event {what}, but the event has none")]
+    EventIncomplete {
+        /// The event.
+        event: String,
+        /// What it lacks: `a check name` or `a notice`.
+        what: &'static str,
+    },
+    /// A Pebble check event for a check the container has neither in its plan nor in its
+    /// checks' state.
+    #[error(
+        "event {event}: container {container:?} has no check {check:?} in its plan or its checks (checks: {present})"
+    )]
+    EventCheckMissing {
+        /// The event.
+        event: String,
+        /// The container.
+        container: String,
+        /// The check the event names.
+        check: String,
+        /// The checks the container has, comma-separated.
+        present: String,
+    },
+    /// A custom notice event for a notice id the container does not have.
+    #[error(
+        "event {event}: container {container:?} has no notice with id {id:?} (notices: {present}); add it to Container::notices"
+    )]
+    EventNoticeMissing {
+        /// The event.
+        event: String,
+        /// The container.
+        container: String,
+        /// The notice id the event names.
+        id: String,
+        /// The container's notices, as `id (type key)`, comma-separated.
+        present: String,
+    },
+    /// A custom notice event whose type or key differs from the container's notice with
+    /// the same id.
+    #[error(
+        "event {event}: the container's notice {id:?} has {field} {actual:?}, the event says {expected:?}"
+    )]
+    EventNoticeMismatch {
+        /// The event.
+        event: String,
+        /// The notice id.
+        id: String,
+        /// `type` or `key`.
+        field: &'static str,
+        /// What the container's notice has.
+        actual: String,
+        /// What the event says.
+        expected: String,
+    },
+    /// A storage event whose storage id is not an instance of the event's storage
+    /// (`<storage>/<number>`).
+    #[error(
+        "event {event}: storage id {id:?} is not an instance of storage {storage:?}; ids are {storage}/<number>"
+    )]
+    StorageIdMismatch {
+        /// The event.
+        event: String,
+        /// The storage the event is for.
+        storage: String,
+        /// The id it gives.
+        id: String,
+    },
+    /// `leader-deposed` on a unit that is still the leader.
+    #[error(
+        "event leader-deposed: Juju sends it once the unit is no longer the leader, but the state has leader = true"
+    )]
+    LeaderDeposedOnLeader,
+}
+
+/// ` (at /a/b)` for a place inside a parameter, nothing for the parameter itself.
+fn inside(at: &str) -> String {
+    if at.is_empty() {
+        String::new()
+    } else {
+        format!(" (at {at})")
+    }
 }
 
 fn list<'a>(names: impl IntoIterator<Item = &'a str>) -> String {
@@ -473,6 +575,7 @@ pub(crate) fn check(
     crate::testing::secrets::check(event, state, &mut problems);
     // Tools: storage, networks, resources, planned units, the model.
     crate::testing::surface::check(metadata, file, event, state, &mut problems);
+    check_event_details(event, state, &mut problems);
     problems
 }
 
@@ -566,11 +669,11 @@ fn check_state(metadata: &Metadata, file: &str, state: &State, problems: &mut Ve
                 name: container.name.clone(),
             });
         }
-        if !metadata.containers.contains(key) {
+        if !metadata.containers.contains_key(key) {
             problems.push(Inconsistency::UndeclaredContainer {
                 file: file.to_owned(),
                 container: key.clone(),
-                declared: list(metadata.containers.iter().map(String::as_str)),
+                declared: list(metadata.containers.keys().map(String::as_str)),
             });
         }
     }
@@ -663,12 +766,12 @@ fn check_event(
         Event::Pebble {
             kind, container, ..
         } => {
-            if !metadata.containers.contains(container) {
+            if !metadata.containers.contains_key(container) {
                 problems.push(Inconsistency::EventContainerUndeclared {
                     event: name,
                     file: file.to_owned(),
                     container: container.clone(),
-                    declared: list(metadata.containers.iter().map(String::as_str)),
+                    declared: list(metadata.containers.keys().map(String::as_str)),
                 });
                 return;
             }
@@ -686,21 +789,164 @@ fn check_event(
                 Some(_) => {}
             }
         }
-        Event::Action { name: action, .. } if !metadata.actions.contains(action) => {
+        Event::Action { name: action, .. } if !metadata.actions.contains_key(action) => {
             problems.push(Inconsistency::UnknownAction {
                 event: name,
                 file: file.to_owned(),
                 action: action.clone(),
-                declared: list(metadata.actions.iter().map(String::as_str)),
+                declared: list(metadata.actions.keys().map(String::as_str)),
             });
         }
-        Event::Storage { name: storage, .. } if !metadata.storage.contains(storage) => {
+        Event::Storage { name: storage, .. } if !metadata.storage.contains_key(storage) => {
             problems.push(Inconsistency::UnknownStorage {
                 event: name,
                 file: file.to_owned(),
                 storage: storage.clone(),
-                declared: list(metadata.storage.iter().map(String::as_str)),
+                declared: list(metadata.storage.keys().map(String::as_str)),
             });
+        }
+        _ => {}
+    }
+}
+
+// Metadata (action parameters, Pebble check and notice events, storage ids).
+
+/// The parameters of the action `action` whose JSON type differs from the one its schema
+/// declares. Other ways of breaking the schema are left to the runtime's check, which
+/// fails the action as it would under Juju.
+pub(crate) fn check_action_params(
+    metadata: &Metadata,
+    action: &str,
+    params: &crate::backend::JsonMap,
+) -> Vec<Inconsistency> {
+    let Some(declared) = metadata.actions.get(action) else {
+        return Vec::new();
+    };
+    let Err(crate::action_params::Rejection::Invalid(problems)) =
+        crate::action_params::check(declared, action, params)
+    else {
+        return Vec::new();
+    };
+    problems
+        .into_iter()
+        .filter_map(|problem| match problem {
+            crate::action_params::Problem::Type {
+                param,
+                at,
+                expected,
+                actual,
+            } => Some(Inconsistency::ActionParamType {
+                action: action.to_owned(),
+                param,
+                at,
+                expected,
+                actual,
+            }),
+            _ => None,
+        })
+        .collect()
+}
+
+/// What Pebble check and notice events and storage events name must exist: the check in
+/// the container, the notice with its type and key, a storage id of the event's storage;
+/// and `leader-deposed` comes to a unit that is no longer the leader.
+fn check_event_details(event: &Event, state: &State, problems: &mut Vec<Inconsistency>) {
+    let name = event.to_string();
+    match event {
+        Event::LeaderDeposed if state.leader => problems.push(Inconsistency::LeaderDeposedOnLeader),
+        Event::Pebble {
+            kind,
+            container,
+            check,
+            notice,
+        } => {
+            let Some(c) = state.containers.get(container) else {
+                return; // reported by check_event
+            };
+            match kind {
+                PebbleEventKind::CheckFailed | PebbleEventKind::CheckRecovered => {
+                    let Some(check) = check else {
+                        problems.push(Inconsistency::EventIncomplete {
+                            event: name,
+                            what: "a check name",
+                        });
+                        return;
+                    };
+                    let plan = c.plan();
+                    let mut present: Vec<&str> = plan.checks.keys().map(String::as_str).collect();
+                    for info in &c.checks {
+                        if !present.contains(&info.name.as_str()) {
+                            present.push(&info.name);
+                        }
+                    }
+                    if !present.contains(&check.as_str()) {
+                        problems.push(Inconsistency::EventCheckMissing {
+                            event: name,
+                            container: container.clone(),
+                            check: check.clone(),
+                            present: list(present),
+                        });
+                    }
+                }
+                PebbleEventKind::CustomNotice => {
+                    let Some(notice) = notice else {
+                        problems.push(Inconsistency::EventIncomplete {
+                            event: name,
+                            what: "a notice",
+                        });
+                        return;
+                    };
+                    let Some(found) = c.notices.iter().find(|n| n.id == notice.id) else {
+                        let present: Vec<String> = c
+                            .notices
+                            .iter()
+                            .map(|n| format!("{} ({} {})", n.id, n.type_, n.key))
+                            .collect();
+                        problems.push(Inconsistency::EventNoticeMissing {
+                            event: name,
+                            container: container.clone(),
+                            id: notice.id.clone(),
+                            present: if present.is_empty() {
+                                "none".to_owned()
+                            } else {
+                                present.join(", ")
+                            },
+                        });
+                        return;
+                    };
+                    for (field, actual, expected) in [
+                        ("type", found.type_.as_str(), notice.kind.as_str()),
+                        ("key", found.key.as_str(), notice.key.as_str()),
+                    ] {
+                        if actual != expected {
+                            problems.push(Inconsistency::EventNoticeMismatch {
+                                event: name.clone(),
+                                id: notice.id.clone(),
+                                field,
+                                actual: actual.to_owned(),
+                                expected: expected.to_owned(),
+                            });
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        Event::Storage {
+            name: storage,
+            id: Some(id),
+            ..
+        } => {
+            let instance = id.rsplit_once('/').is_some_and(|(s, n)| {
+                s == storage && !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit())
+            });
+            if !instance {
+                problems.push(Inconsistency::StorageIdMismatch {
+                    event: name,
+                    storage: storage.clone(),
+                    id: id.clone(),
+                });
+            }
         }
         _ => {}
     }

@@ -148,7 +148,45 @@ impl Harness {
         self.execute(new, event, state, None)
     }
 
+    /// Every reason the action `name` could not run with `params` in `state`: those of
+    /// [`check`](Self::check), and parameters whose JSON type differs from the type the
+    /// action's schema declares ([`Inconsistency::ActionParamType`]). Empty when it
+    /// could.
+    ///
+    /// ```
+    /// use reconciler_core::testing::{Harness, Inconsistency, State};
+    ///
+    /// let harness = Harness::from_yaml(
+    ///     "name: demo\nactions:\n  backup:\n    params:\n      count: {type: integer}\n",
+    /// )?;
+    /// let params = serde_json::json!({"count": "3"}).as_object().unwrap().clone();
+    /// let problems = harness.check_action("backup", &params, &State::default());
+    /// assert_eq!(
+    ///     problems[0].to_string(),
+    ///     "action backup: parameter \"count\" is declared as integer, but the test gives a string",
+    /// );
+    /// assert!(matches!(problems[0], Inconsistency::ActionParamType { .. }));
+    /// # Ok::<(), reconciler_core::metadata::MetadataError>(())
+    /// ```
+    pub fn check_action(&self, name: &str, params: &JsonMap, state: &State) -> Vec<Inconsistency> {
+        let mut problems = self.check(&Event::action(name), state);
+        problems.extend(consistency::check_action_params(
+            &self.metadata,
+            name,
+            params,
+        ));
+        problems
+    }
+
     /// Runs the action `name` with `params` (the action's `action-get` answer).
+    ///
+    /// As under Juju, the parameters not given get the defaults the action's schema
+    /// declares; parameters of the wrong JSON type are refused as an [`Inconsistency`]
+    /// (Juju would never run the action with them; see
+    /// [`check_action`](Self::check_action)); other ways of breaking the schema (a
+    /// required parameter missing, a value out of range, an undeclared parameter) reach
+    /// the runtime's own check, which fails the action without running the handler
+    /// ([`Handling::InvalidParams`]).
     ///
     /// ```
     /// use reconciler_core::prelude::*;
@@ -167,7 +205,9 @@ impl Harness {
     ///     }
     /// }
     ///
-    /// let harness = Harness::from_yaml("name: demo\nactions:\n  echo: {}\n")?;
+    /// let harness = Harness::from_yaml(
+    ///     "name: demo\nactions:\n  echo:\n    params:\n      text: {type: string}\n",
+    /// )?;
     /// let params = serde_json::json!({"text": "hi"}).as_object().unwrap().clone();
     /// let out = harness.run_action::<Demo>("echo", params, State::default())?;
     /// let action = out.action.unwrap();
@@ -211,7 +251,15 @@ impl Harness {
         C: EventHandler,
         F: FnOnce() -> C,
     {
-        if let Some(problem) = self.check(&event, &state).into_iter().next() {
+        let mut problems = self.check(&event, &state);
+        if let (Event::Action { name, .. }, Some(params)) = (&event, &params) {
+            problems.extend(consistency::check_action_params(
+                &self.metadata,
+                name,
+                params,
+            ));
+        }
+        if let Some(problem) = problems.into_iter().next() {
             return Err(problem);
         }
         let mut effective = state.clone();
@@ -224,8 +272,13 @@ impl Harness {
             .with_metadata(self.metadata.clone())
             .for_event(&event);
         backend.log_sink = Some(records.clone());
-        if matches!(event, Event::Action { .. }) {
-            backend.action_params = Some(params.unwrap_or_default());
+        if let Event::Action { name, .. } = &event {
+            // As Juju, the parameters not given get their defaults from the schema.
+            let params = params.unwrap_or_default();
+            backend.action_params = Some(match self.metadata.actions.get(name) {
+                Some(action) => action.with_defaults(&params),
+                None => params,
+            });
         }
         let subscriber = tracing_subscriber::registry().with(layer);
         let hook = tracing::subscriber::with_default(subscriber, || {
@@ -468,6 +521,9 @@ impl fmt::Display for Output {
             }
             Handling::Handled(Err(error)) => {
                 return writeln!(f, "the charm's own handler failed: {error}");
+            }
+            Handling::InvalidParams(error) => {
+                return writeln!(f, "refused before the handler ran: {error}");
             }
             Handling::Ignored => return writeln!(f, "ignored: nothing observes this event"),
             Handling::Panicked { message, .. } => {

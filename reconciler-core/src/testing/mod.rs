@@ -61,6 +61,8 @@
 //! ```
 
 mod consistency;
+// Metadata (event builders for every event kind).
+mod event_builders;
 mod events;
 mod exec;
 mod harness;
