@@ -339,7 +339,9 @@ fn notice_events_name_a_notice_the_container_has() {
 #[test]
 fn storage_events_name_declared_storage_and_its_instances() {
     let harness = harness();
-    let state = State::default();
+    let state = State::default().with_storage(reconciler_core::backend::Storage::filesystem(
+        "data/0", "/srv",
+    ));
     assert!(
         harness
             .check(&Event::storage_attached("data", 0), &state)
@@ -360,7 +362,8 @@ fn storage_events_name_declared_storage_and_its_instances() {
         problems.iter().map(ToString::to_string).collect::<Vec<_>>(),
         [
             "event data-storage-attached: storage id \"logs/0\" is not an instance of storage \"data\"; ids are data/<number>"
-        ]
+        ],
+        "one problem, said once"
     );
 }
 

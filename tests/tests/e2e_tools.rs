@@ -339,12 +339,12 @@ fn bad_input_fails_alike_naming_what_and_where() {
         ),
         (
             "network:nope",
-            "no network config found for binding \"nope\"",
+            "network-get: the charm's metadata declares no network binding \"nope\" (declared: db, replicas, public)",
         ),
         ("network:db@7", "network-get db -r 7 --format=json: "),
         (
             "resource:missing",
-            "could not download resource: resource \"missing\" not found",
+            "resource-get: the charm's metadata declares no resource \"missing\" (declared: blob)",
         ),
         ("remote-model:7", "relation-model-get -r 7 --format=json: "),
         ("relation-key:3:pg/0:-", "\"-\" is not a key"),
@@ -376,9 +376,10 @@ fn bad_input_fails_alike_naming_what_and_where() {
         1,
         "{tools:?}"
     );
-    assert!(tools.contains(&"resource-get"), "{tools:?}");
+    // An undeclared resource or binding is refused before any tool runs too.
+    assert!(!tools.contains(&"resource-get"), "{tools:?}");
     assert!(
-        run.lines()
+        !run.lines()
             .iter()
             .any(|l| l == "network-get nope --format=json")
     );

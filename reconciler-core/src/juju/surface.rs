@@ -309,8 +309,7 @@ mod tests {
     /// can make running it fail with ETXTBSY).
     struct Sandbox(tempfile::TempDir);
 
-    const METADATA: &str =
-        "name: c\nrequires:\n  db: {interface: pg}\nstorage:\n  data: {type: filesystem}\n";
+    const METADATA: &str = "name: c\nrequires:\n  db: {interface: pg}\nstorage:\n  data: {type: filesystem}\nresources:\n  blob: {type: file, filename: blob.txt}\n";
 
     fn script() -> &'static Path {
         static SCRIPT: std::sync::OnceLock<(tempfile::TempDir, std::path::PathBuf)> =

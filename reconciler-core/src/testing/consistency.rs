@@ -413,16 +413,6 @@ pub enum Inconsistency {
         /// The relation id.
         id: RelationId,
     },
-    /// A storage event whose storage id is of another storage name.
-    #[error("event {event}: storage id {id:?} is not an instance of storage {name:?}")]
-    EventStorageMismatch {
-        /// The event.
-        event: String,
-        /// The event's storage id.
-        id: String,
-        /// The event's storage name.
-        name: String,
-    },
     /// A storage event for storage that is not attached in the state.
     #[error(
         "event {event}: storage {id:?} is not attached in the state (attached: {attached}); add it with State::with_storage"
