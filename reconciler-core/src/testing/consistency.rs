@@ -32,6 +32,32 @@ use crate::testing::state::State;
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum Inconsistency {
+    /// A container-scoped relation (a subordinate and its principal) with other than one
+    /// remote unit.
+    #[error(
+        "relation {id} on {endpoint:?} is container-scoped: it joins a subordinate to the one principal unit beside it, but the state gives {count} remote units ({units}); build it with Relation::subordinate"
+    )]
+    ContainerScopedUnits {
+        /// The relation id.
+        id: RelationId,
+        /// Its endpoint.
+        endpoint: String,
+        /// How many remote units the state gives.
+        count: usize,
+        /// Those units, comma-separated.
+        units: String,
+    },
+    /// A subordinate charm's unit in a state without a container-scoped relation to a
+    /// principal: Juju creates subordinate units only through such a relation.
+    #[error(
+        "{file} declares a subordinate charm, whose units exist only beside a principal unit, but the state has no relation on a container-scoped endpoint ({endpoints}); add one with Relation::subordinate"
+    )]
+    SubordinateWithoutPrincipal {
+        /// The metadata file.
+        file: String,
+        /// The container-scoped endpoints the metadata declares, comma-separated.
+        endpoints: String,
+    },
     /// The state sets a config option the metadata does not declare.
     #[error(
         "{file}: config option {key:?} is not declared in config.options (declared: {declared})"
@@ -597,6 +623,43 @@ fn check_state(metadata: &Metadata, file: &str, state: &State, problems: &mut Ve
             }
             Some(_) => {}
         }
+    }
+
+    // Subordinates: a container-scoped relation has one remote unit, and a subordinate
+    // charm's unit always has one such relation.
+    let container_scoped = |endpoint: &str| {
+        metadata
+            .endpoints
+            .get(endpoint)
+            .is_some_and(|e| e.scope == crate::metadata::RelationScope::Container)
+    };
+    for relation in &state.relations {
+        let units: Vec<&str> = relation.remote_units().collect();
+        if container_scoped(&relation.endpoint) && units.len() > 1 {
+            problems.push(Inconsistency::ContainerScopedUnits {
+                id: relation.id,
+                endpoint: relation.endpoint.clone(),
+                count: units.len(),
+                units: list(units.iter().copied()),
+            });
+        }
+    }
+    if metadata.subordinate
+        && !state
+            .relations
+            .iter()
+            .any(|r| container_scoped(&r.endpoint))
+    {
+        problems.push(Inconsistency::SubordinateWithoutPrincipal {
+            file: file.to_owned(),
+            endpoints: list(
+                metadata
+                    .endpoints
+                    .iter()
+                    .filter(|(_, e)| e.scope == crate::metadata::RelationScope::Container)
+                    .map(|(name, _)| name.as_str()),
+            ),
+        });
     }
 
     let app = state.app_name();

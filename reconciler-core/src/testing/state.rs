@@ -314,6 +314,34 @@ impl Relation {
         }
     }
 
+    /// A container-scoped relation on `endpoint` with id `id` between a subordinate and
+    /// its principal: the one remote unit is `remote_unit` (`mysql/0`), of the remote
+    /// application its name gives. Use it on either side: a subordinate charm's relation
+    /// to its principal unit, or a principal's relation to the subordinate unit beside it.
+    ///
+    /// ```
+    /// use reconciler_core::testing::Relation;
+    ///
+    /// let relation = Relation::subordinate(4, "juju-info", "mysql/2");
+    /// assert_eq!(relation.remote_app, "mysql");
+    /// assert_eq!(relation.remote_units().collect::<Vec<_>>(), ["mysql/2"]);
+    /// ```
+    pub fn subordinate(id: u64, endpoint: impl Into<String>, remote_unit: &str) -> Relation {
+        let remote_app = remote_unit
+            .split_once('/')
+            .map_or(remote_unit, |(app, _)| app)
+            .to_owned();
+        Relation {
+            id: RelationId(id),
+            endpoint: endpoint.into(),
+            remote_units_data: BTreeMap::from([(remote_unit.to_owned(), Databag::new())]),
+            remote_app,
+            local_unit_data: Databag::new(),
+            local_app_data: Databag::new(),
+            remote_app_data: Databag::new(),
+        }
+    }
+
     /// This relation with the remote application's databag set.
     #[must_use]
     pub fn with_remote_app_data<K: Into<String>, V: Into<String>>(
