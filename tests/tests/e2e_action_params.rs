@@ -63,26 +63,6 @@ fn run_action(unit: &Unit, name: &str, params: &JsonMap) -> Run {
     )
 }
 
-/// The calls besides `juju-log`, as command lines.
-fn tool_lines(run: &Run) -> Vec<String> {
-    run.lines()
-        .into_iter()
-        .filter(|l| !l.starts_with("juju-log"))
-        .collect()
-}
-
-#[track_caller]
-fn exit_0_no_panic(run: &Run) {
-    assert_eq!(
-        run.code,
-        0,
-        "exit code; stderr:\n{}\ncalls: {:#?}",
-        run.stderr,
-        run.lines()
-    );
-    assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
-}
-
 /// What the same charm does in memory with the same metadata and parameters: how the
 /// action was handled, its failure and its results.
 fn in_memory(name: &str, params: &JsonMap) -> (Handling, Option<String>, JsonMap) {
@@ -104,10 +84,10 @@ fn valid_parameters_reach_the_handler_with_one_action_get() {
     let params = from_juju("backup", &object(json!({"target": "s3://bucket"})));
     assert_eq!(params["retries"], 3, "Juju fills in the default");
     let run = run_action(&unit, "backup", &params);
-    exit_0_no_panic(&run);
+    run.assert_exit_0_no_panic();
     // The runtime's check and the handler read the parameters once between them.
     assert_eq!(
-        tool_lines(&run),
+        run.tool_lines(),
         [
             "action-get --format=json",
             "action-set summary=backup to s3://bucket, 3 retries"
@@ -131,8 +111,8 @@ fn parameters_that_break_the_schema_fail_the_action_before_the_handler_runs() {
         &object(json!({"token": secret, "retries": -1, "extra": secret})),
     );
     let run = run_action(&unit, "backup", &params);
-    exit_0_no_panic(&run);
-    let lines = tool_lines(&run);
+    run.assert_exit_0_no_panic();
+    let lines = run.tool_lines();
     assert_eq!(lines.len(), 2, "{lines:#?}");
     assert_eq!(lines[0], "action-get --format=json");
     let message = lines[1]
@@ -175,13 +155,13 @@ fn parameters_of_the_wrong_type_are_refused_by_the_charm_itself() {
     let unit = unit();
     let params = object(json!({"target": 12345, "retries": "3", "token": ["a"]}));
     let run = run_action(&unit, "backup", &params);
-    exit_0_no_panic(&run);
+    run.assert_exit_0_no_panic();
     let expected = "invalid parameters for action \"backup\": \
                     parameter \"retries\" must be of type integer, not a string; \
                     parameter \"target\" must be of type string, not an integer; \
                     parameter \"token\" must be of type string, not an array";
     assert_eq!(
-        tool_lines(&run),
+        run.tool_lines(),
         [
             "action-get --format=json".to_owned(),
             format!("action-fail -- {expected}")
@@ -198,10 +178,10 @@ fn an_action_that_accepts_anything_runs_with_anything() {
     let unit = unit();
     let params = object(json!({"b": [1, 2], "a": {"nested": true}}));
     let run = run_action(&unit, "anything", &params);
-    exit_0_no_panic(&run);
+    run.assert_exit_0_no_panic();
     // Nothing to check: the parameters are read by the handler alone.
     assert_eq!(
-        tool_lines(&run),
+        run.tool_lines(),
         ["action-get --format=json", "action-set names=a,b"]
     );
     let (handling, _, results) = in_memory("anything", &params);
@@ -213,7 +193,7 @@ fn an_action_that_accepts_anything_runs_with_anything() {
 fn leader_deposed_and_meter_status_changed_are_parsed_from_the_hook_environment() {
     let unit = unit();
     let run = unit.dispatch("hooks/leader-deposed", &[]);
-    exit_0_no_panic(&run);
+    run.assert_exit_0_no_panic();
     let run = unit.dispatch(
         "hooks/meter-status-changed",
         &[
@@ -221,7 +201,7 @@ fn leader_deposed_and_meter_status_changed_are_parsed_from_the_hook_environment(
             ("JUJU_METER_INFO", "budget nearly spent"),
         ],
     );
-    exit_0_no_panic(&run);
+    run.assert_exit_0_no_panic();
     let logged: Vec<String> = unit
         .state()
         .juju_log

@@ -33,26 +33,6 @@ fn run_action(unit: &Unit, name: &str, params: serde_json::Value) -> Run {
     )
 }
 
-/// The calls besides `juju-log`, as command lines.
-fn tool_lines(run: &Run) -> Vec<String> {
-    run.lines()
-        .into_iter()
-        .filter(|l| !l.starts_with("juju-log"))
-        .collect()
-}
-
-#[track_caller]
-fn exit_0_no_panic(run: &Run) {
-    assert_eq!(
-        run.code,
-        0,
-        "exit code; stderr:\n{}\ncalls: {:#?}",
-        run.stderr,
-        run.lines()
-    );
-    assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
-}
-
 #[test]
 fn restart_action_restarts_the_service_in_the_real_pebble() {
     let Some(pebble) = pebble_binary() else {
@@ -75,7 +55,7 @@ fn restart_action_restarts_the_service_in_the_real_pebble() {
         "hooks/workload-pebble-ready",
         &[("JUJU_WORKLOAD_NAME", "workload")],
     );
-    exit_0_no_panic(&run);
+    run.assert_exit_0_no_panic();
     let mut client = PebbleClient::new("workload", daemon.socket());
     assert_eq!(
         client.services(&["workload"]).expect("services")[0].current,
@@ -84,11 +64,11 @@ fn restart_action_restarts_the_service_in_the_real_pebble() {
     let status_before = unit.state().unit_status;
 
     let run = run_action(&unit, "restart", json!({}));
-    exit_0_no_panic(&run);
+    run.assert_exit_0_no_panic();
     // The runtime reads the parameters once, to check them against the action's schema;
     // the action sets its result, and sets no status.
     assert_eq!(
-        tool_lines(&run),
+        run.tool_lines(),
         ["action-get --format=json", "action-set restarted=workload"]
     );
     let state = unit.state();
@@ -132,8 +112,8 @@ fn restart_action_without_pebble_fails_with_the_reason() {
         "/nonexistent/{container}.socket".into(),
     ));
     let run = run_action(&unit, "restart", json!({}));
-    exit_0_no_panic(&run);
-    let lines = tool_lines(&run);
+    run.assert_exit_0_no_panic();
+    let lines = run.tool_lines();
     // The runtime reads the parameters to check them against the action's schema (none
     // are declared, so none are accepted) before the handler runs.
     assert_eq!(lines.len(), 2, "{lines:#?}");
@@ -166,9 +146,9 @@ fn action_parameters_come_from_action_get() {
         ..SimState::default()
     });
     let run = run_action(&unit, "echo", json!({"text": "hello world=1"}));
-    exit_0_no_panic(&run);
+    run.assert_exit_0_no_panic();
     assert_eq!(
-        tool_lines(&run),
+        run.tool_lines(),
         ["action-get --format=json", "action-set echo=hello world=1"]
     );
     let action = unit.state().action.expect("the action");
@@ -357,7 +337,7 @@ fn a_nul_in_an_action_result_is_refused_naming_the_key() {
     assert_eq!(run.code, 1, "{}", run.stderr);
     // Refused before any tool runs: no action-set, and the action fails saying why.
     assert_eq!(
-        tool_lines(&run),
+        run.tool_lines(),
         [
             "action-get --format=json".to_owned(),
             "action-fail -- action-set: refused: the value of the result \"echo\" contains a \
@@ -381,7 +361,8 @@ fn an_action_fail_message_with_a_nul_is_escaped() {
     assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
     let expected = "action-set echo=<5 bytes>: exited with code 1: ERROR bad\\0thing";
     assert!(
-        tool_lines(&run).contains(&format!("action-fail -- {expected}")),
+        run.tool_lines()
+            .contains(&format!("action-fail -- {expected}")),
         "{:#?}",
         run.lines()
     );

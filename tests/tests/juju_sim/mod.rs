@@ -106,6 +106,27 @@ pub struct Run {
 }
 
 impl Run {
+    /// The calls besides `juju-log`, as command lines.
+    pub fn tool_lines(&self) -> Vec<String> {
+        self.lines()
+            .into_iter()
+            .filter(|l| !l.starts_with("juju-log"))
+            .collect()
+    }
+
+    /// Asserts that the hook exited 0 without a panic, showing stderr and the calls if not.
+    #[track_caller]
+    pub fn assert_exit_0_no_panic(&self) {
+        assert_eq!(
+            self.code,
+            0,
+            "exit code; stderr:\n{}\ncalls: {:#?}",
+            self.stderr,
+            self.lines()
+        );
+        assert!(!self.stderr.contains("panicked"), "{}", self.stderr);
+    }
+
     /// The tool names called, in order, without `juju-log`.
     pub fn tools(&self) -> Vec<&str> {
         self.calls
