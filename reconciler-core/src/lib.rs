@@ -1,18 +1,105 @@
-//! Write Juju charms as a graph of components.
+//! Write [Juju](https://juju.is) charms in Rust as a graph of components.
 //!
-//! A charm declares its parts as fields of a struct; `#[derive(CharmReconciler)]` turns the
-//! `#[component(depends_on = [...])]` attributes into a dependency graph checked at compile
-//! time. On every event the runtime reconciles: it runs each component whose dependencies
-//! are Active, in dependency order, skips the rest with a status that says what holds them
-//! back, contains failures and panics to the component that caused them, and sets the
-//! unit's status to the worst component status.
+//! Juju runs a charm's program once per event: the unit is installed, the operator
+//! changes a config option, another application joins a relation, and so on. A
+//! *reconcile-style* charm does not write one handler per event: on every event it looks at
+//! everything it manages and brings each part to the state it should be in. With this crate
+//! those parts are *components*, the fields of a struct, and each says which others it
+//! needs:
 //!
-//! The pieces:
+//! ```
+//! use reconciler_core::prelude::*;
+//! use reconciler_core::testing::{Harness, State};
+//!
+//! /// The workload: here it only needs the `image` config option to be set.
+//! #[derive(Default)]
+//! struct Workload {
+//!     image: Option<String>,
+//! }
+//!
+//! impl Component for Workload {
+//!     fn configure_unit(&mut self, ctx: &mut Context<'_>, (): ()) -> Result<(), ComponentError> {
+//!         self.image = ctx.config_value("image")?.and_then(|v| v.as_str().map(str::to_owned));
+//!         Ok(())
+//!     }
+//!
+//!     fn status(&self, _: &mut Context<'_>) -> Status {
+//!         match &self.image {
+//!             Some(image) if !image.is_empty() => Status::active(),
+//!             _ => Status::blocked("set the `image` config option"),
+//!         }
+//!     }
+//! }
+//!
+//! /// Tells related applications where the workload listens; needs the workload.
+//! #[derive(Default)]
+//! struct Publish;
+//!
+//! impl Component for Publish {
+//!     fn status(&self, _: &mut Context<'_>) -> Status {
+//!         Status::active()
+//!     }
+//! }
+//!
+//! #[derive(CharmReconciler, Default)]
+//! struct MyCharm {
+//!     #[component]
+//!     workload: Workload,
+//!     #[component(depends_on = [workload])]
+//!     publish: Publish,
+//! }
+//!
+//! impl Charm for MyCharm {
+//!     fn new() -> MyCharm {
+//!         MyCharm::default()
+//!     }
+//! }
+//!
+//! // The test harness runs an event against an in-memory Juju model.
+//! let harness = Harness::from_yaml("name: my-charm\nconfig:\n  options:\n    image: {type: string}\n")?;
+//! let out = harness.run::<MyCharm>(Event::ConfigChanged, State::default())?;
+//! assert_eq!(out.unit_status, Status::blocked("[workload] set the `image` config option"));
+//! assert_eq!(out.skipped(), [("publish", "waiting on workload (blocked: set the `image` config option)".to_owned())]);
+//!
+//! let out = harness.run::<MyCharm>(Event::ConfigChanged, State::default().with_config("image", "nginx:1.27"))?;
+//! assert_eq!(out.unit_status, Status::active());
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! On every event the runtime runs each component whose dependencies are ready (Active), in
+//! dependency order; skips the others with a status that names what holds them back;
+//! keeps a component that fails or panics from stopping the ones that do not depend on it;
+//! and sets the unit's status once, to the worst component status, prefixed with the
+//! component's name. A dependency cycle or a misspelt component name is a compile error.
+//! Under Juju, `fn main() { reconciler_core::run::<MyCharm>() }` is the whole entry point.
+//!
+//! # Guides
+//!
+//! In the repository's `docs/` folder:
+//!
+//! - `execution-order.md`: how the order is declared, the rules the runtime follows, and
+//!   what statuses and logs look like when something fails;
+//! - `authoring-components.md`: writing a component (the [`Component`] trait, statuses,
+//!   errors, dependencies' data);
+//! - `components.md`: the built-in components of the `reconciler-components` crate (Pebble
+//!   services and files, relation data, gates, Kubernetes objects);
+//! - `testing.md`: the in-memory harness (module `testing`, feature `testing`): state in, event,
+//!   state out;
+//! - `running-under-juju.md`: what happens under Juju: hook tools, Pebble, logging, exit
+//!   codes, and a table of every hook tool;
+//! - `architecture.md`: the crates and modules, and how data flows through them;
+//! - `reading-the-generated-code.md`: what `#[derive(CharmReconciler)]` writes;
+//! - `benchmarks.md`: what it costs, measured.
+//!
+//! # The pieces
+//!
 //! - [`Component`]: one independently reconciled part of a charm.
 //! - [`Status`] and [`aggregate`]: component statuses and the unit status rule.
 //! - [`reconcile`] and [`remove`]: the executor, driving any [`CharmReconciler`].
 //! - [`GraphBuilder`]: graphs only known at run time, validated like the derive does.
 //! - [`ComponentError`] and [`ResultExt`]: failures that carry the status to show.
+//!
+//! The same graph, built at run time with [`GraphBuilder`] and reconciled directly:
 //!
 //! ```
 //! use reconciler_core::{reconcile, Component, Context, Event, GraphBuilder, Status};
