@@ -87,6 +87,7 @@
 //!   state out;
 //! - `running-under-juju.md`: what happens under Juju: hook tools, Pebble, logging, exit
 //!   codes, and a table of every hook tool;
+//! - `packing.md`: the charm as one static binary, packed with charmcraft, deployed;
 //! - `architecture.md`: the crates and modules, and how data flows through them;
 //! - `reading-the-generated-code.md`: what `#[derive(CharmReconciler)]` writes;
 //! - `benchmarks.md`: what it costs, measured.

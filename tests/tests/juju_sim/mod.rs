@@ -49,9 +49,20 @@ pub fn my_charm_state(command: &str) -> SimState {
 
 /// Builds `examples/my-charm` (once per test binary) and returns its binary: a debug
 /// build for tests, a release build for benchmarks (`cfg(debug_assertions)` tells which).
+/// `RECONCILER_E2E_MY_CHARM` names a binary built otherwise instead (for instance the
+/// static release build for `x86_64-unknown-linux-musl` that a charm would ship).
 pub fn my_charm_binary() -> &'static Path {
     static BINARY: OnceLock<PathBuf> = OnceLock::new();
     BINARY.get_or_init(|| {
+        if let Some(given) = std::env::var_os("RECONCILER_E2E_MY_CHARM") {
+            let binary = PathBuf::from(given);
+            assert!(
+                binary.is_file(),
+                "RECONCILER_E2E_MY_CHARM={} is not a file",
+                binary.display()
+            );
+            return binary;
+        }
         let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
         let mut args = vec!["build", "--quiet", "-p", "my-charm", "--bin", "my-charm"];
         let profile = if cfg!(debug_assertions) {
