@@ -77,6 +77,7 @@
 //!
 //! In the repository's `docs/` folder:
 //!
+//! - `first-charm.md`: a charm from `cargo new` to tests, the simulator and packing;
 //! - `execution-order.md`: how the order is declared, the rules the runtime follows, and
 //!   what statuses and logs look like when something fails;
 //! - `authoring-components.md`: writing a component (the [`Component`] trait, statuses,
