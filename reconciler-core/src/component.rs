@@ -3,6 +3,7 @@
 use crate::context::Context;
 use crate::error::ComponentError;
 use crate::event::Observe;
+use crate::scenario_section::ScenarioSection;
 use crate::status::Status;
 
 /// One part of a charm that drives something to its desired state: a workload's Pebble
@@ -111,6 +112,14 @@ pub trait Component<Deps = ()> {
     /// Events beyond the lifecycle ones this component needs the charm to reconcile on:
     /// its container's Pebble events, its relation's events, its storage, secrets.
     fn observes(&self) -> Vec<Observe> {
+        Vec::new()
+    }
+
+    /// The sections this component adds to a simulator scenario (`my-charm simulate`, see
+    /// `docs/simulate.md`): keys of the scenario's `state:` that prepare the in-memory
+    /// stand-in of a system beyond Juju that the component uses, such as the namespaces of
+    /// an in-memory Kubernetes cluster. Most components have none.
+    fn scenario_sections(&self) -> Vec<ScenarioSection> {
         Vec::new()
     }
 }

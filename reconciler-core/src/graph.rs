@@ -296,4 +296,8 @@ impl CharmReconciler for DynamicCharm {
     fn component_observes(&self, index: usize) -> Vec<Observe> {
         self.components[index].observes()
     }
+
+    fn component_scenario_sections(&self, index: usize) -> Vec<crate::ScenarioSection> {
+        self.components[index].scenario_sections()
+    }
 }

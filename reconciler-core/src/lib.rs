@@ -72,6 +72,8 @@
 //! and sets the unit's status once, to the worst component status, prefixed with the
 //! component's name. A dependency cycle or a misspelt component name is a compile error.
 //! Under Juju, `fn main() { reconciler_core::run::<MyCharm>() }` is the whole entry point.
+//! Started by hand, the same binary runs scenario files against the in-memory model
+//! (`my-charm simulate scenario.yaml`) and draws its component graph (`my-charm graph`).
 //!
 //! # Guides
 //!
@@ -86,6 +88,8 @@
 //!   services and files, relation data, gates, Kubernetes objects);
 //! - `testing.md`: the in-memory harness (module `testing`, feature `testing`): state in, event,
 //!   state out;
+//! - `simulate.md`: the charm binary's `simulate` and `graph` commands, and the scenario
+//!   file format;
 //! - `running-under-juju.md`: what happens under Juju: hook tools, Pebble, logging, exit
 //!   codes, and a table of every hook tool;
 //! - `packing.md`: the charm as one static binary, packed with charmcraft, deployed;
@@ -166,7 +170,10 @@ pub mod metadata;
 mod panics;
 pub mod pebble;
 mod reconciler;
+mod scenario_section;
 pub mod secrets;
+#[cfg(feature = "simulator")]
+mod simulate;
 mod status;
 // Value types of the tools (storage, network, goal state, credentials, the model).
 mod surface;
@@ -198,6 +205,7 @@ pub use extensions::Extensions;
 pub use graph::{DynamicCharm, GraphBuilder};
 pub use juju::run;
 pub use reconciler::CharmReconciler;
+pub use scenario_section::ScenarioSection;
 pub use status::{Status, StatusKind, aggregate};
 
 #[doc(hidden)]

@@ -8,6 +8,7 @@
 use crate::context::Context;
 use crate::error::ComponentError;
 use crate::event::Observe;
+use crate::scenario_section::ScenarioSection;
 use crate::status::Status;
 
 /// A charm as a graph of components, addressed by index (declaration order).
@@ -55,6 +56,14 @@ pub trait CharmReconciler: __private::Sealed {
 
     /// [`Component::observes`](crate::Component::observes) of one component.
     fn component_observes(&self, index: usize) -> Vec<Observe>;
+
+    /// [`Component::scenario_sections`](crate::Component::scenario_sections) of one
+    /// component. (The derive and `DynamicCharm` ask each component; the default, for a
+    /// charm without any, is none.)
+    fn component_scenario_sections(&self, index: usize) -> Vec<ScenarioSection> {
+        let _ = index;
+        Vec::new()
+    }
 }
 
 /// Helpers the derive's generated code calls. Not public API: the names and signatures may

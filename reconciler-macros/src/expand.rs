@@ -73,6 +73,7 @@ fn impl_charm_reconciler(input: &Input<'_>, graph: &ValidGraph) -> TokenStream {
     let status = call("status", &|m| quote!(&self.#m, ctx));
     let remove = call("remove", &|m| quote!(&mut self.#m, ctx));
     let observes = components.iter().map(observes_call);
+    let sections = call("scenario_sections", &|m| quote!(&self.#m));
     let rebuild = input.metadata.as_ref().map(rebuild_on_change);
     let configure = components.iter().map(|c| configure_call(c, input));
     // A charm without components never reads these parameters.
@@ -165,6 +166,16 @@ fn impl_charm_reconciler(input: &Input<'_>, graph: &ValidGraph) -> TokenStream {
             ) -> ::std::vec::Vec<::reconciler_core::Observe> {
                 match index {
                     #(#indices => #observes,)*
+                    #unmatched
+                }
+            }
+
+            fn component_scenario_sections(
+                &self,
+                index: usize,
+            ) -> ::std::vec::Vec<::reconciler_core::ScenarioSection> {
+                match index {
+                    #(#indices => #sections,)*
                     #unmatched
                 }
             }
@@ -363,6 +374,12 @@ fn fallback(node: &DeriveInput) -> TokenStream {
                 ::core::unreachable!()
             }
             fn component_observes(&self, _: usize) -> ::std::vec::Vec<::reconciler_core::Observe> {
+                ::core::unreachable!()
+            }
+            fn component_scenario_sections(
+                &self,
+                _: usize,
+            ) -> ::std::vec::Vec<::reconciler_core::ScenarioSection> {
                 ::core::unreachable!()
             }
         }

@@ -179,3 +179,34 @@ impl<'a> Component<(&'a Workload, &'a Database)> for Backup {
         }
     }
 }
+
+/// `text` with durations replaced by `<t>`, since they differ from run to run: `ran in
+/// 1.2µs` becomes `ran in <t>`, `failed in 3.0ms` becomes `failed in <t>`, and the
+/// `[+4.7ms]` prefix of a batched `juju-log` line becomes `[+<t>]`. Nothing else changes.
+/// Used where docs show real output (`docs_execution_order`, `simulate`).
+pub fn normalise_durations(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    loop {
+        let next = ["ran in ", "failed in ", "[+"]
+            .iter()
+            .filter_map(|marker| rest.find(marker).map(|at| (at, marker.len())))
+            .min();
+        let Some((at, len)) = next else {
+            out.push_str(rest);
+            return out;
+        };
+        out.push_str(&rest[..at + len]);
+        rest = &rest[at + len..];
+        let digits = rest
+            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .unwrap_or(rest.len());
+        let unit = ["ns", "µs", "ms", "s"]
+            .into_iter()
+            .find(|unit| rest[digits..].starts_with(unit));
+        if let (true, Some(unit)) = (digits > 0, unit) {
+            out.push_str("<t>");
+            rest = &rest[digits + unit.len()..];
+        }
+    }
+}

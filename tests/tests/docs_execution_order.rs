@@ -150,30 +150,7 @@ impl<'a> Component<&'a RelationDataRequirer<NamespaceRequest>> for BuggyResource
 /// Replaces the durations the runtime logs with `<t>`: after `ran in `, `failed in ` and
 /// `[+`, a number with a unit (`ns`, `µs`, `ms`, `s`), as `{:.1?}` prints a `Duration`.
 fn normalise(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    loop {
-        let next = ["ran in ", "failed in ", "[+"]
-            .iter()
-            .filter_map(|marker| rest.find(marker).map(|at| (at, marker.len())))
-            .min();
-        let Some((at, len)) = next else {
-            out.push_str(rest);
-            return out;
-        };
-        out.push_str(&rest[..at + len]);
-        rest = &rest[at + len..];
-        let digits = rest
-            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-            .unwrap_or(rest.len());
-        let unit = ["ns", "µs", "ms", "s"]
-            .into_iter()
-            .find(|unit| rest[digits..].starts_with(unit));
-        if let (true, Some(unit)) = (digits > 0, unit) {
-            out.push_str("<t>");
-            rest = &rest[digits + unit.len()..];
-        }
-    }
+    reconciler_tests::normalise_durations(text)
 }
 
 /// The harness's printed table (as `println!("{out}")` shows it).

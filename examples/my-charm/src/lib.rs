@@ -42,8 +42,9 @@
 //!   saying why (`cannot restart service workload: ...`); the unit status is left as it
 //!   was, as for every event handled by [`Charm::handle_other`].
 //!
-//! `tests/scenarios.rs` tests it with the in-memory harness; `examples/lifecycle.rs`
-//! drives it through a whole lifecycle.
+//! `tests/scenarios.rs` tests it with the in-memory harness. The scenario files in
+//! `scenarios/` drive it through a lifecycle from the command line:
+//! `cargo run -p my-charm -- simulate examples/my-charm/scenarios/lifecycle.yaml`.
 
 #![warn(missing_docs)]
 
@@ -287,7 +288,7 @@ impl<'a> RelationData<&'a PebbleServiceComponent<Workload>> for PublishAddress {
 /// resources in (its application databag's `namespace`, JSON-encoded).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NamespaceRequest {
-    /// The namespace: a valid namespace name (see [`is_namespace_name`]), so that a bad
+    /// The namespace: a valid namespace name (see [`is_namespace_name`](reconciler_components::kubernetes::is_namespace_name)), so that a bad
     /// one is relation_2's Blocked status naming the application, not an API refusal.
     #[serde(deserialize_with = "namespace_name")]
     pub namespace: String,
@@ -340,25 +341,9 @@ impl<'a> KubernetesObjects<&'a RelationDataRequirer<NamespaceRequest>> for Names
     }
 }
 
-/// Whether `name` can name a Kubernetes namespace: an RFC 1123 label (at most 63
-/// lowercase letters, digits and `-`, starting and ending with a letter or digit).
-///
-/// ```
-/// assert!(my_charm::is_namespace_name("team-a"));
-/// assert!(!my_charm::is_namespace_name("Team A"));
-/// assert!(!my_charm::is_namespace_name("-team"));
-/// ```
-pub fn is_namespace_name(name: &str) -> bool {
-    let allowed = |c: char| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-';
-    (1..=63).contains(&name.len())
-        && name.chars().all(allowed)
-        && !name.starts_with('-')
-        && !name.ends_with('-')
-}
-
 fn namespace_name<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<String, D::Error> {
     let name = String::deserialize(deserializer)?;
-    if is_namespace_name(&name) {
+    if reconciler_components::kubernetes::is_namespace_name(&name) {
         Ok(name)
     } else {
         Err(serde::de::Error::custom(

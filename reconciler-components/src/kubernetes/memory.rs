@@ -85,7 +85,42 @@ impl Default for InMemoryCluster {
     }
 }
 
+/// What a simulator scenario's `kubernetes:` section may say.
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct ScenarioCluster {
+    /// Namespaces that exist (besides a new cluster's own).
+    #[serde(default)]
+    namespaces: Vec<String>,
+    /// Whether the cluster answers; `false` is [`InMemoryCluster::unreachable`].
+    #[serde(default)]
+    reachable: Option<bool>,
+    /// Kinds whose requests are refused as forbidden ([`InMemoryCluster::forbidding`]).
+    #[serde(default)]
+    forbidding: Vec<String>,
+}
+
 impl InMemoryCluster {
+    /// The `kubernetes:` section of a simulator scenario (`state:` and a step's `set:`),
+    /// offered by every [`KubernetesComponent`](super::KubernetesComponent):
+    ///
+    /// ```yaml
+    /// kubernetes:
+    ///   namespaces: [team-a]   # namespaces that exist, besides a new cluster's own
+    ///   reachable: true        # false: every request fails as a connection failure
+    ///   forbidding: [Secret]   # kinds whose requests are refused (HTTP 403)
+    /// ```
+    ///
+    /// Each key adds to the cluster the state already has (or a new one). After each step
+    /// the simulator lists the cluster's objects.
+    pub const SCENARIO_SECTION: reconciler_core::ScenarioSection =
+        reconciler_core::ScenarioSection::new(
+            "kubernetes",
+            "the in-memory Kubernetes cluster: namespaces, reachable, forbidding",
+            load_scenario_section,
+        )
+        .with_describe(describe_scenario_section);
+
     /// A cluster with the namespaces a new one has (`default`, `kube-node-lease`,
     /// `kube-public`, `kube-system`) and no objects.
     pub fn new() -> InMemoryCluster {
@@ -294,5 +329,40 @@ impl Cluster for InMemoryCluster {
                 .retain(|(_, namespace, _), _| namespace.as_deref() != Some(name));
         }
         Ok(())
+    }
+}
+
+/// Reads a scenario's `kubernetes:` section into the state's cluster.
+fn load_scenario_section(
+    value: &serde_json::Value,
+    extensions: &mut reconciler_core::Extensions,
+) -> Result<(), String> {
+    let section: ScenarioCluster = serde_json::from_value(value.clone()).map_err(|e| {
+        format!(
+            "{e}; expected e.g. `{{namespaces: [team-a], reachable: true, forbidding: [Secret]}}`"
+        )
+    })?;
+    for namespace in &section.namespaces {
+        if !super::is_namespace_name(namespace) {
+            return Err(format!(
+                "namespace {namespace:?} is not a valid Kubernetes namespace name (lowercase letters, digits and `-`, at most 63, starting and ending with a letter or digit)"
+            ));
+        }
+    }
+    let cluster = extensions.get_or_insert_with(InMemoryCluster::new);
+    cluster.namespaces.extend(section.namespaces);
+    if let Some(reachable) = section.reachable {
+        cluster.unreachable = !reachable;
+    }
+    cluster.forbidden.extend(section.forbidding);
+    Ok(())
+}
+
+/// The cluster's objects, for the simulator's output.
+fn describe_scenario_section(extensions: &reconciler_core::Extensions) -> Vec<String> {
+    match extensions.get::<InMemoryCluster>() {
+        None => Vec::new(),
+        Some(cluster) if cluster.objects.is_empty() => vec!["no objects".to_owned()],
+        Some(cluster) => cluster.describe(),
     }
 }

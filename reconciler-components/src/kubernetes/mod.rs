@@ -323,6 +323,10 @@ impl<D, R: KubernetesObjects<D>> Component<D> for KubernetesComponent<R> {
         Ok(())
     }
 
+    fn scenario_sections(&self) -> Vec<reconciler_core::ScenarioSection> {
+        vec![InMemoryCluster::SCENARIO_SECTION]
+    }
+
     fn status(&self, _: &mut Context<'_>) -> Status {
         match &self.outcome {
             // Not the leader (or a status-only hook): nothing of ours to report.
@@ -331,4 +335,22 @@ impl<D, R: KubernetesObjects<D>> Component<D> for KubernetesComponent<R> {
             Some(Err(status)) => status.clone(),
         }
     }
+}
+
+/// Whether `name` can name a Kubernetes namespace: an RFC 1123 label (at most 63
+/// lowercase letters, digits and `-`, starting and ending with a letter or digit).
+///
+/// ```
+/// use reconciler_components::kubernetes::is_namespace_name;
+///
+/// assert!(is_namespace_name("team-a"));
+/// assert!(!is_namespace_name("Team A"));
+/// assert!(!is_namespace_name("-team"));
+/// ```
+pub fn is_namespace_name(name: &str) -> bool {
+    let allowed = |c: char| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-';
+    (1..=63).contains(&name.len())
+        && name.chars().all(allowed)
+        && !name.starts_with('-')
+        && !name.ends_with('-')
 }

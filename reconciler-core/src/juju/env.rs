@@ -229,25 +229,12 @@ fn parse_event(
         "hooks" => {}
         _ => return Err(unknown(path)),
     }
-    let fixed = match name {
-        "install" => Some(Event::Install),
-        "start" => Some(Event::Start),
-        "stop" => Some(Event::Stop),
-        "remove" => Some(Event::Remove),
-        "config-changed" => Some(Event::ConfigChanged),
-        "update-status" => Some(Event::UpdateStatus),
-        "upgrade-charm" => Some(Event::UpgradeCharm),
-        "leader-elected" => Some(Event::LeaderElected),
-        "leader-settings-changed" => Some(Event::LeaderSettingsChanged),
-        "collect-metrics" => Some(Event::CollectMetrics),
-        "pre-series-upgrade" => Some(Event::PreSeriesUpgrade),
-        "post-series-upgrade" => Some(Event::PostSeriesUpgrade),
-        "leader-deposed" => Some(Event::LeaderDeposed),
-        "meter-status-changed" => Some(Event::MeterStatusChanged {
+    let fixed = match fixed_event(name) {
+        Some(Event::MeterStatusChanged { .. }) => Some(Event::MeterStatusChanged {
             status: lookup("JUJU_METER_STATUS")?.filter(|v| !v.is_empty()),
             info: lookup("JUJU_METER_INFO")?.filter(|v| !v.is_empty()),
         }),
-        _ => None,
+        fixed => fixed,
     };
     if let Some(event) = fixed {
         return Ok(event);
@@ -416,8 +403,33 @@ fn parse_event(
     Err(unknown(name))
 }
 
+/// The event of a hook whose name is fixed (`install`, `config-changed`, ...), without
+/// the context Juju gives in variables (a meter status's code and message are left unset).
+pub(crate) fn fixed_event(name: &str) -> Option<Event> {
+    Some(match name {
+        "install" => Event::Install,
+        "start" => Event::Start,
+        "stop" => Event::Stop,
+        "remove" => Event::Remove,
+        "config-changed" => Event::ConfigChanged,
+        "update-status" => Event::UpdateStatus,
+        "upgrade-charm" => Event::UpgradeCharm,
+        "leader-elected" => Event::LeaderElected,
+        "leader-settings-changed" => Event::LeaderSettingsChanged,
+        "collect-metrics" => Event::CollectMetrics,
+        "pre-series-upgrade" => Event::PreSeriesUpgrade,
+        "post-series-upgrade" => Event::PostSeriesUpgrade,
+        "leader-deposed" => Event::LeaderDeposed,
+        "meter-status-changed" => Event::MeterStatusChanged {
+            status: None,
+            info: None,
+        },
+        _ => return None,
+    })
+}
+
 /// `db` from `db-relation-changed` and suffix `relation-changed`.
-fn strip_suffix<'a>(name: &'a str, suffix: &str) -> Option<&'a str> {
+pub(crate) fn strip_suffix<'a>(name: &'a str, suffix: &str) -> Option<&'a str> {
     name.strip_suffix(suffix)
         .and_then(|rest| rest.strip_suffix('-'))
         .filter(|rest| !rest.is_empty())

@@ -48,12 +48,19 @@ impl HookOutcome {
 /// update-status, the charm's own handler, or log-and-ignore), contains panics, and sets
 /// the final unit status exactly once (and the application status on the leader). Logs
 /// are flushed before it returns.
+///
+/// Started by a person rather than by Juju (no `JUJU_UNIT_NAME` or `JUJU_DISPATCH_PATH`,
+/// and not as `hooks/<event>`), the binary is a command-line tool instead, with the
+/// default `simulator` feature: `simulate SCENARIO.yaml` runs scenario files against the
+/// in-memory Juju model and `graph` prints the component graph (see `docs/simulate.md`).
 pub fn run<C: Charm>() -> ExitCode {
     run_charm(C::new)
 }
 
 /// Like [`run`], for a charm built by `new` rather than by [`Charm::new`]: a
 /// [`DynamicCharm`](crate::DynamicCharm) whose components are only known at run time.
+/// Under Juju `new` is called once; the command line (see [`run`]) calls it once per
+/// step of a scenario.
 ///
 /// ```no_run
 /// use reconciler_core::{Component, Context, GraphBuilder, Status};
@@ -75,8 +82,12 @@ pub fn run<C: Charm>() -> ExitCode {
 pub fn run_charm<C, F>(new: F) -> ExitCode
 where
     C: EventHandler,
-    F: FnOnce() -> C,
+    F: Fn() -> C,
 {
+    #[cfg(feature = "simulator")]
+    if crate::simulate::requested() {
+        return crate::simulate::main(new);
+    }
     // Panics are contained and reported through juju-log and stderr with their location;
     // Rust's default hook would print a second report.
     crate::panics::install_hook();

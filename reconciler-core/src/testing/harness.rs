@@ -474,6 +474,70 @@ impl Output {
     }
 }
 
+/// What happened to one component in a hook, for a printed table.
+pub(crate) enum RowOutcome<'a> {
+    /// Its reconcile outcome.
+    Reconciled(&'a Outcome),
+    /// Its `remove` ran.
+    Removed,
+    /// Its `remove` failed with this error.
+    RemoveFailed(&'a str),
+}
+
+/// One row of a printed table: the component, what happened, its status (none on remove).
+pub(crate) struct Row<'a> {
+    pub(crate) name: &'a str,
+    pub(crate) outcome: RowOutcome<'a>,
+    pub(crate) status: Option<&'a Status>,
+}
+
+/// The rows of the table of a hook that reconciled or removed, or the one line that says
+/// what the hook did instead. Shared by [`Output`]'s `Display` and the simulator's output.
+pub(crate) fn rows(handling: &Handling) -> Result<Vec<Row<'_>>, String> {
+    match handling {
+        Handling::Reconciled(report) | Handling::StatusOnly(report) => Ok(report
+            .components
+            .iter()
+            .map(|c| Row {
+                name: &c.name,
+                outcome: RowOutcome::Reconciled(&c.outcome),
+                status: Some(&c.status),
+            })
+            .collect()),
+        Handling::Removed(report) => Ok(report
+            .removed
+            .iter()
+            .map(|name| {
+                let failure = report.failures.iter().find(|(n, _)| n == name);
+                Row {
+                    name,
+                    outcome: match failure {
+                        None => RowOutcome::Removed,
+                        Some((_, error)) => RowOutcome::RemoveFailed(error),
+                    },
+                    status: None,
+                }
+            })
+            .collect()),
+        Handling::Handled(Ok(())) => Err("handled by the charm's own handler".to_owned()),
+        Handling::Handled(Err(error)) => Err(format!("the charm's own handler failed: {error}")),
+        Handling::InvalidParams(error) => Err(format!("refused before the handler ran: {error}")),
+        Handling::Ignored => Err("ignored: nothing observes this event".to_owned()),
+        Handling::Panicked { message, .. } => Err(format!("the charm panicked: {message}")),
+    }
+}
+
+impl RowOutcome<'_> {
+    /// The outcome column's text.
+    pub(crate) fn label(&self) -> String {
+        match self {
+            RowOutcome::Reconciled(outcome) => outcome_label(outcome),
+            RowOutcome::Removed => "removed".into(),
+            RowOutcome::RemoveFailed(error) => format!("remove failed: {error}"),
+        }
+    }
+}
+
 fn outcome_label(outcome: &Outcome) -> String {
     match outcome {
         Outcome::Ran => "ran".into(),
@@ -492,43 +556,18 @@ impl fmt::Display for Output {
         writeln!(f, "event:       {}", self.event)?;
         writeln!(f, "unit status: {}", self.unit_status)?;
         writeln!(f, "app status:  {}", self.app_status)?;
-        let rows: Vec<(String, String, String)> = match &self.hook.handling {
-            Handling::Reconciled(report) | Handling::StatusOnly(report) => report
-                .components
+        let rows: Vec<(String, String, String)> = match rows(&self.hook.handling) {
+            Ok(rows) => rows
                 .iter()
-                .map(|c| {
+                .map(|row| {
                     (
-                        c.name.clone(),
-                        outcome_label(&c.outcome),
-                        c.status.to_string(),
+                        row.name.to_owned(),
+                        row.outcome.label(),
+                        row.status.map(Status::to_string).unwrap_or_default(),
                     )
                 })
                 .collect(),
-            Handling::Removed(report) => report
-                .removed
-                .iter()
-                .map(|name| {
-                    let failure = report.failures.iter().find(|(n, _)| n == name);
-                    let outcome = match failure {
-                        None => "removed".to_owned(),
-                        Some((_, error)) => format!("remove failed: {error}"),
-                    };
-                    (name.clone(), outcome, String::new())
-                })
-                .collect(),
-            Handling::Handled(Ok(())) => {
-                return writeln!(f, "handled by the charm's own handler");
-            }
-            Handling::Handled(Err(error)) => {
-                return writeln!(f, "the charm's own handler failed: {error}");
-            }
-            Handling::InvalidParams(error) => {
-                return writeln!(f, "refused before the handler ran: {error}");
-            }
-            Handling::Ignored => return writeln!(f, "ignored: nothing observes this event"),
-            Handling::Panicked { message, .. } => {
-                return writeln!(f, "the charm panicked: {message}");
-            }
+            Err(line) => return writeln!(f, "{line}"),
         };
         let name_width = rows.iter().map(|r| r.0.len()).max().unwrap_or(0).max(9);
         let outcome_width = rows.iter().map(|r| r.1.len()).max().unwrap_or(0).max(7);

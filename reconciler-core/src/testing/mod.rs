@@ -65,7 +65,7 @@ mod consistency;
 mod event_builders;
 mod events;
 mod exec;
-mod harness;
+pub(crate) mod harness;
 mod memory;
 mod secrets;
 mod state;
