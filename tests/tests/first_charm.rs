@@ -10,14 +10,18 @@
 //!    offline.
 //! 3. `cargo test --offline` runs the page's tests: they must pass, and their output
 //!    must be the one the page shows after `<!-- output: cargo-test -->`.
-//! 4. `cargo build --offline` with the relation name misspelt as the page describes must
-//!    fail with the compile error the page shows after `<!-- output: misspelt-relation -->`.
+//! 4. `cargo run --offline -- simulate scenarios/first.yaml` plays the page's scenario: it
+//!    must exit 0 (every `expect` of the scenario held) and print what the page shows after
+//!    `<!-- output: simulate -->`.
+//! 5. `cargo build --offline` with the relation name misspelt as the page describes must
+//!    fail with the compile error the page shows after `<!-- output: misspelt-relation -->`,
+//!    and with the dependency misspelt, with the error the page quotes for that.
 //!
 //! The charm builds in `<target>/first-charm`, where `<target>` is `CARGO_TARGET_DIR` when
 //! set, else the workspace's `target/`, so that repeated runs reuse the build of the
 //! dependencies (the charm itself is rebuilt: its directory is new each time). Durations
-//! (`finished in 0.00s`) are replaced by `<t>` before outputs are compared; nothing else is
-//! changed.
+//! (`finished in 0.00s`, `ran in 12.3µs`, `failed in 31.8µs`) are replaced by `<t>` in both
+//! the page's and the real output before they are compared; nothing else is changed.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -27,14 +31,18 @@ use std::process::Command;
 const DOC: &str = "docs/first-charm.md";
 
 /// The files a charm needs, each of which the page must show.
-const REQUIRED_FILES: [&str; 6] = [
+const REQUIRED_FILES: [&str; 7] = [
     "Cargo.toml",
     "charmcraft.yaml",
     "dispatch",
     "src/main.rs",
     "src/lib.rs",
     "tests/charm.rs",
+    SCENARIO,
 ];
+
+/// The scenario the page simulates.
+const SCENARIO: &str = "scenarios/first.yaml";
 
 /// The path prefix of the page's dependencies on this repository's crates.
 const DOCUMENTED_PATH: &str = "\"../reconciler/";
@@ -42,6 +50,11 @@ const DOCUMENTED_PATH: &str = "\"../reconciler/";
 /// The attribute the page misspells, and how it misspells it.
 const RELATION_ATTRIBUTE: &str = "relations = [\"website\"]";
 const MISSPELT_ATTRIBUTE: &str = "relations = [\"websight\"]";
+
+/// The dependency the page misspells, and the error it quotes for it.
+const DEPENDENCY: &str = "depends_on = [web]";
+const MISSPELT_DEPENDENCY: &str = "depends_on = [wbe]";
+const MISSPELT_DEPENDENCY_ERROR: &str = "unknown dependency `wbe`: `HelloCharm` has no component field of that name; did you mean `web`?";
 
 /// The workspace root (this crate is `tests/` in it).
 fn workspace() -> PathBuf {
@@ -135,24 +148,35 @@ fn read_page() -> Page {
     parse(&doc).unwrap_or_else(|error| panic!("{error}"))
 }
 
-/// Replaces every `finished in <seconds>s` with `finished in <t>`.
+/// Replaces the durations in libtest's and the simulator's output with `<t>`: after
+/// `finished in `, `ran in ` and `failed in `, a number with a unit (`ns`, `µs`, `ms`,
+/// `s`), as libtest and `{:.1?}` print them.
 fn normalise(text: &str) -> String {
-    const MARKER: &str = "finished in ";
+    const MARKERS: [&str; 3] = ["finished in ", "ran in ", "failed in "];
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
-    while let Some(at) = rest.find(MARKER) {
-        out.push_str(&rest[..at + MARKER.len()]);
-        rest = &rest[at + MARKER.len()..];
+    loop {
+        let next = MARKERS
+            .iter()
+            .filter_map(|marker| rest.find(marker).map(|at| (at, marker.len())))
+            .min();
+        let Some((at, len)) = next else {
+            out.push_str(rest);
+            return out;
+        };
+        out.push_str(&rest[..at + len]);
+        rest = &rest[at + len..];
         let digits = rest
             .find(|c: char| !(c.is_ascii_digit() || c == '.'))
             .unwrap_or(rest.len());
-        if digits > 0 && rest[digits..].starts_with('s') {
+        let unit = ["ns", "µs", "ms", "s"]
+            .into_iter()
+            .find(|unit| rest[digits..].starts_with(unit));
+        if let (true, Some(unit)) = (digits > 0, unit) {
             out.push_str("<t>");
-            rest = &rest[digits + 1..];
+            rest = &rest[digits + unit.len()..];
         }
     }
-    out.push_str(rest);
-    out
 }
 
 /// The sections of libtest's output (`running N tests` to `test result: ...`) that ran at
@@ -204,6 +228,8 @@ fn compile_errors(stderr: &str) -> String {
 /// A cargo run in the charm's directory.
 struct Run {
     success: bool,
+    /// The exit code; `None` when killed by a signal.
+    code: Option<i32>,
     stdout: String,
     stderr: String,
 }
@@ -218,6 +244,7 @@ fn cargo(dir: &Path, target: &Path, args: &[&str]) -> Run {
         .unwrap_or_else(|error| panic!("cannot run cargo {}: {error}", args.join(" ")));
     Run {
         success: output.status.success(),
+        code: output.status.code(),
         stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
         stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
     }
@@ -282,7 +309,19 @@ fn the_page_shows_every_file_a_charm_needs() {
         1,
         "{DOC}: src/lib.rs must have `{RELATION_ATTRIBUTE}` once, the attribute the page misspells"
     );
-    for name in ["cargo-test", "misspelt-relation"] {
+    assert_eq!(
+        page.files["src/lib.rs"].matches(DEPENDENCY).count(),
+        1,
+        "{DOC}: src/lib.rs must have `{DEPENDENCY}` once, the dependency the page misspells"
+    );
+    // The prose wraps lines: compare with runs of white space as one space.
+    let doc = std::fs::read_to_string(workspace().join(DOC)).expect(DOC);
+    let prose = doc.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(
+        prose.contains(MISSPELT_DEPENDENCY) && prose.contains(MISSPELT_DEPENDENCY_ERROR),
+        "{DOC} must quote the error for `{MISSPELT_DEPENDENCY}`: {MISSPELT_DEPENDENCY_ERROR}"
+    );
+    for name in ["cargo-test", "simulate", "misspelt-relation"] {
         assert!(
             page.outputs.contains_key(name),
             "{DOC} does not show the output {name}"
@@ -291,7 +330,7 @@ fn the_page_shows_every_file_a_charm_needs() {
 }
 
 #[test]
-fn the_charm_of_the_page_builds_and_passes_its_tests() {
+fn the_charm_of_the_page_builds_passes_its_tests_and_simulates() {
     let page = read_page();
     let dir = tempfile::Builder::new()
         .prefix("first-charm-")
@@ -332,6 +371,22 @@ fn the_charm_of_the_page_builds_and_passes_its_tests() {
         "{DOC}: the output of cargo test differs from the page's (left: the page, right: the real one)"
     );
 
+    let run = cargo(
+        dir.path(),
+        &target,
+        &["run", "--offline", "--", "simulate", SCENARIO],
+    );
+    assert!(
+        run.success,
+        "{DOC}: simulate {SCENARIO} exited with {:?} (1: an `expect` did not hold; 2: bad input):\n{}\n{}",
+        run.code, run.stdout, run.stderr
+    );
+    assert_eq!(
+        normalise(&page.outputs["simulate"]),
+        normalise(&run.stdout),
+        "{DOC}: the output of simulate differs from the page's (left: the page, right: the real one)"
+    );
+
     let lib = dir.path().join("src/lib.rs");
     let source = std::fs::read_to_string(&lib).expect("src/lib.rs");
     std::fs::write(&lib, source.replace(RELATION_ATTRIBUTE, MISSPELT_ATTRIBUTE))
@@ -346,6 +401,18 @@ fn the_charm_of_the_page_builds_and_passes_its_tests() {
         page.outputs["misspelt-relation"],
         compile_errors(&run.stderr),
         "{DOC}: the compile error differs from the page's; cargo said:\n{}",
+        run.stderr
+    );
+
+    std::fs::write(&lib, source.replace(DEPENDENCY, MISSPELT_DEPENDENCY))
+        .expect("misspelling the dependency");
+    let run = cargo(dir.path(), &target, &["build", "--offline"]);
+    assert!(
+        !run.success
+            && run
+                .stderr
+                .contains(&format!("error: {MISSPELT_DEPENDENCY_ERROR}")),
+        "{DOC}: with {MISSPELT_DEPENDENCY}, cargo build should fail with `{MISSPELT_DEPENDENCY_ERROR}`; it said:\n{}",
         run.stderr
     );
 }
@@ -384,6 +451,11 @@ fn outputs_are_normalised_for_durations_only() {
         normalise("test result: ok. 4 passed; finished in 0.01s\nfinished in time\n"),
         "test result: ok. 4 passed; finished in <t>\nfinished in time\n"
     );
+    assert_eq!(
+        normalise("  INFO web ran in 636.2µs: active\n  WARNING web failed in 31.8ms: port\n"),
+        "  INFO web ran in <t>: active\n  WARNING web failed in <t>: port\n"
+    );
+    assert_eq!(normalise("ran in 2 steps"), "ran in 2 steps");
     let stdout = "running 0 tests\n\ntest result: ok. 0 passed\n\nrunning 2 tests\ntest b ... ok\ntest a ... ok\n\ntest result: ok. 2 passed\n";
     assert_eq!(
         tests_run(stdout),
