@@ -4,7 +4,8 @@
 //! `reconciler-components` has no such component, and its Kubernetes client is private to
 //! the `KubernetesComponent`, so the port brings its own: the request through `kube`, and
 //! an in-memory stand-in, [`InMemoryTokens`], for the test harness (found in the state's
-//! extensions, as the built-in component finds its in-memory cluster).
+//! extensions, as the built-in component finds its in-memory cluster), unless the
+//! component was given a kubeconfig explicitly ([`SaTokenComponent::with_kubeconfig`]).
 //!
 //! # What it does
 //!
@@ -51,6 +52,7 @@ pub struct TokenSpec {
 /// [module documentation](self).
 pub struct SaTokenComponent {
     spec: TokenSpec,
+    kubeconfig: Option<PathBuf>,
     /// The token issued in this hook, or why there is none.
     token: Option<Result<String, Status>>,
 }
@@ -65,6 +67,7 @@ impl fmt::Debug for SaTokenComponent {
         };
         f.debug_struct("SaTokenComponent")
             .field("spec", &self.spec)
+            .field("kubeconfig", &self.kubeconfig)
             .field("token", &token)
             .finish()
     }
@@ -73,7 +76,20 @@ impl fmt::Debug for SaTokenComponent {
 impl SaTokenComponent {
     /// A component requesting tokens as `spec` says.
     pub fn new(spec: TokenSpec) -> SaTokenComponent {
-        SaTokenComponent { spec, token: None }
+        SaTokenComponent {
+            spec,
+            kubeconfig: None,
+            token: None,
+        }
+    }
+
+    /// This component, asking the cluster of this kubeconfig file rather than the
+    /// in-cluster one (or `RECONCILER_KUBECONFIG`), also in an in-memory model: as
+    /// `KubernetesComponent::with_kubeconfig`.
+    #[must_use]
+    pub fn with_kubeconfig(mut self, path: impl Into<PathBuf>) -> SaTokenComponent {
+        self.kubeconfig = Some(path.into());
+        self
     }
 
     /// What it requests.
@@ -97,11 +113,15 @@ impl Component for SaTokenComponent {
         (): (),
     ) -> Result<(), ComponentError> {
         let namespace = ctx.backend().model_name().to_owned();
-        let issued = match ctx.backend().extensions() {
+        let in_memory = match &self.kubeconfig {
+            Some(_) => None,
+            None => ctx.backend().extensions(),
+        };
+        let issued = match in_memory {
             Some(extensions) => extensions
                 .get_or_insert_with(InMemoryTokens::new)
                 .issue(&namespace, &self.spec),
-            None => request_in_cluster(&namespace, &self.spec),
+            None => request_in_cluster(self.kubeconfig.clone(), &namespace, &self.spec),
         };
         match issued {
             Ok(token) => {
@@ -188,7 +208,8 @@ pub struct Issued {
 }
 
 /// The in-memory stand-in for the API server's `TokenRequest`, used by
-/// [`SaTokenComponent`] when the charm runs in an in-memory model (the test harness).
+/// [`SaTokenComponent`] when the charm runs in an in-memory model (the test harness) and
+/// was given no kubeconfig with [`SaTokenComponent::with_kubeconfig`].
 ///
 /// It issues `in-memory-token-<n>` (counting from 1) for any service account, and records
 /// every request it answered; [`unreachable`](Self::unreachable) and
@@ -270,15 +291,21 @@ fn deadline() -> Duration {
         .map_or(DEFAULT_TIMEOUT, Duration::from_secs_f64)
 }
 
-/// Requests the token from the real API server: the cluster of the kubeconfig in
-/// `RECONCILER_KUBECONFIG`, else the pod's (in-cluster configuration), under a deadline.
-fn request_in_cluster(namespace: &str, spec: &TokenSpec) -> Result<String, TokenFailure> {
+/// Requests the token from the real API server: the cluster of `kubeconfig`, else of the
+/// kubeconfig in `RECONCILER_KUBECONFIG`, else the pod's (in-cluster configuration), under
+/// a deadline.
+fn request_in_cluster(
+    kubeconfig: Option<PathBuf>,
+    namespace: &str,
+    spec: &TokenSpec,
+) -> Result<String, TokenFailure> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .map_err(|e| TokenFailure::Config(format!("cannot start a runtime: {e}")))?;
     let deadline = deadline();
-    let kubeconfig = std::env::var_os("RECONCILER_KUBECONFIG").map(PathBuf::from);
+    let kubeconfig =
+        kubeconfig.or_else(|| std::env::var_os("RECONCILER_KUBECONFIG").map(PathBuf::from));
     runtime.block_on(async {
         let mut config = match &kubeconfig {
             Some(path) => {
