@@ -18,28 +18,39 @@
 //! | `sa_token` | `sa-token:scheduledworkflow` | [`SaTokenComponent`]: a token of the `kfp-schedwf` service account for the audience `pipelines.kubeflow.org` | `leadership_gate`, `kubernetes_resources` |
 //! | `pebble_service_container` | `kfp-schedwf-pebble-service` | [`PebbleServiceComponent`] of [`Controller`]: the `controller` service, and the token in a file | `kubernetes_resources`, `kfp_api_relation`, `sa_token` |
 //!
-//! The charm's other relations (`logging`, `service-mesh`, `require-cmr-mesh`,
-//! `provide-cmr-mesh`) are declared in `charmcraft.yaml` but not served: in the Python
-//! charm, Python charm libraries serve them outside the reconciler graph (see the port's
-//! README).
+//! In the Python charm, two charm libraries work beside the reconciler: `loki_k8s`'s
+//! `LogForwarder` (the `logging` relation) and `istio_beacon_k8s`'s `ServiceMeshConsumer`
+//! (`service-mesh` and the cross-model mesh relations). The first is ported as two more
+//! components, which nothing depends on:
+//!
+//! | field | name | what | depends on |
+//! |---|---|---|---|
+//! | `logging` | `logging` | [`RelationDataRequirer`] of [`LokiPushApi`], optional: each Loki unit's push endpoint | |
+//! | `log_forwarding` | `log-forwarding` | [`LogForwarding`]: a Pebble log target per Loki unit | `logging` |
+//!
+//! The service-mesh relations are declared in `charmcraft.yaml` but not served (see the
+//! port's README).
 //!
 //! `tests/unit.rs` carries the Python charm's unit tests over to the harness.
 
 #![warn(missing_docs)]
 
 pub mod kfp_api;
+pub mod logging;
 pub mod sa_token;
 
 use reconciler_components::gates::LeadershipGate;
 use reconciler_components::kubernetes::{KubernetesComponent, KubernetesObjects, Object};
 use reconciler_components::pebble_files::File;
 use reconciler_components::pebble_service::{PebbleServiceComponent, PebbleWorkload};
+use reconciler_components::relation_data::RelationDataRequirer;
 use reconciler_components::template::Template;
 use reconciler_core::pebble::{Layer, Override, Service, Startup};
 use reconciler_core::prelude::*;
 use serde::Deserialize;
 
 pub use kfp_api::{KfpApi, KfpApiRelation};
+pub use logging::{LogForwarding, LokiPushApi};
 pub use sa_token::{SaTokenComponent, TokenSpec};
 
 /// The workload container, as declared in `charmcraft.yaml`.
@@ -59,7 +70,8 @@ pub const SA_TOKEN_PATH: &str = "/var/run/secrets/kubeflow/tokens/scheduledworkf
 /// [`SA_NAME`] (it uses none of them today).
 pub const CRDS_TEMPLATE: &str = include_str!("../templates/crds.yaml.j2");
 
-/// The charm: five components; see the [crate documentation](crate).
+/// The charm: the Python charm's five components, then log forwarding; see the
+/// [crate documentation](crate).
 #[derive(CharmReconciler, Debug)]
 #[charm(metadata = "charmcraft.yaml")]
 pub struct KfpSchedwf {
@@ -89,6 +101,16 @@ pub struct KfpSchedwf {
         containers = ["ml-pipeline-scheduledworkflow"]
     )]
     pub pebble_service_container: PebbleServiceComponent<Controller>,
+    /// The Loki units related on `logging`.
+    #[component(relations = ["logging"])]
+    pub logging: RelationDataRequirer<LokiPushApi>,
+    /// The workload's logs forwarded to them.
+    #[component(
+        name = "log-forwarding",
+        depends_on = [logging],
+        containers = ["ml-pipeline-scheduledworkflow"]
+    )]
+    pub log_forwarding: LogForwarding,
 }
 
 impl Charm for KfpSchedwf {
@@ -103,6 +125,8 @@ impl Charm for KfpSchedwf {
                 expiration_seconds: SA_TOKEN_EXPIRATION,
             }),
             pebble_service_container: PebbleServiceComponent::new(CONTAINER, CONTAINER, Controller),
+            logging: RelationDataRequirer::units(logging::ENDPOINT).optional(),
+            log_forwarding: LogForwarding::new(CONTAINER),
         }
     }
 }

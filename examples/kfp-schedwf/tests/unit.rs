@@ -13,7 +13,7 @@ use kfp_schedwf::{
     TokenSpec,
 };
 use reconciler_components::kubernetes::InMemoryCluster;
-use reconciler_core::pebble::ServiceStatus;
+use reconciler_core::pebble::{LogTargetType, ServiceStatus};
 use reconciler_core::testing::{Container, Harness, Output, Relation, State};
 use reconciler_core::{Event, Outcome, RelationId, Scope, Status};
 
@@ -23,6 +23,8 @@ const KUBERNETES: &str = "kubernetes:crds";
 const KFP_API: &str = "relation:kfp-api-grpc";
 const SA_TOKEN: &str = "sa-token:scheduledworkflow";
 const PEBBLE: &str = "kfp-schedwf-pebble-service";
+const LOGGING: &str = "logging";
+const LOG_FORWARDING: &str = "log-forwarding";
 
 /// The CRD, as the in-memory cluster describes it.
 const CRD: &str = "CustomResourceDefinition scheduledworkflows.kubeflow.org";
@@ -102,7 +104,7 @@ fn not_leader() {
             Status::waiting("[leadership-gate] waiting for leadership"),
             "{out}"
         );
-        assert_eq!(out.executed(), [LEADERSHIP_GATE]);
+        assert_eq!(out.executed(), [LEADERSHIP_GATE, LOGGING, LOG_FORWARDING]);
         state = out.state;
     }
 }
@@ -228,7 +230,15 @@ fn install_before_pebble_service_container() {
     // Everything it does not need Pebble for is done.
     assert_eq!(
         out.executed(),
-        [LEADERSHIP_GATE, KUBERNETES, KFP_API, SA_TOKEN, PEBBLE]
+        [
+            LEADERSHIP_GATE,
+            KUBERNETES,
+            KFP_API,
+            SA_TOKEN,
+            PEBBLE,
+            LOGGING,
+            LOG_FORWARDING
+        ]
     );
     assert_eq!(objects(&out), [CRD]);
 }
@@ -267,8 +277,72 @@ fn kfp_api_relation_updates_pebble_service() {
     );
 }
 
-// test_log_forwarding has no counterpart: it checks that the Python charm builds the
-// loki_push_api library's LogForwarder (a mock's constructor call). See the README.
+// From test_log_forwarding: the Python test only checks that the charm builds the loki_k8s
+// library's LogForwarder (a mock's constructor call), which has no meaning here. What that
+// object is for is tested instead: with Loki related on `logging`, the workload's logs are
+// forwarded to each Loki unit, labelled with the Juju topology; when Loki leaves, the
+// target is disabled.
+#[test]
+fn log_forwarding() {
+    let url = "http://loki-0.loki-endpoints.cos.svc.cluster.local:3100/loki/api/v1/push";
+    let loki = Relation::new(7, "logging", "loki")
+        .with_remote_unit_data("loki/0", [("endpoint", format!("{{\"url\": \"{url}\"}}"))]);
+    let out = run(
+        Event::relation_changed(&loki).from_unit("loki/0"),
+        state(true).with_relation(loki.clone()),
+    );
+    assert_eq!(out.unit_status, Status::active(), "{out}");
+    let plan = out.state.containers[CONTAINER].plan();
+    let target = &plan.log_targets["loki/0"];
+    assert_eq!(target.location.as_deref(), Some(url));
+    assert_eq!(target.services, ["all"]);
+    assert_eq!(target.type_, Some(LogTargetType::Loki));
+    let labels: Vec<(&str, &str)> = target
+        .labels
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    assert_eq!(
+        labels,
+        [
+            ("charm", "kfp-schedwf"),
+            ("juju_application", "kfp-schedwf"),
+            ("juju_model", "kubeflow"),
+            ("juju_model_uuid", "00000000-0000-4000-8000-000000000000"),
+            ("juju_unit", "kfp-schedwf/0"),
+            ("product", "Juju"),
+        ]
+    );
+
+    // Loki leaves: the target stays, forwarding nothing.
+    let out = run(Event::relation_broken(&loki), out.state);
+    assert_eq!(out.unit_status, Status::active(), "{out}");
+    let plan = out.state.containers[CONTAINER].plan();
+    assert_eq!(plan.log_targets["loki/0"].services, ["-all"]);
+}
+
+/// Log forwarding does not need the leader: every unit forwards its own workload's logs.
+#[test]
+fn log_forwarding_on_a_non_leader() {
+    let loki = Relation::new(7, "logging", "loki").with_remote_unit_data(
+        "loki/0",
+        [(
+            "endpoint",
+            "{\"url\": \"http://loki:3100/loki/api/v1/push\"}",
+        )],
+    );
+    let out = run(Event::ConfigChanged, state(false).with_relation(loki));
+    assert_eq!(
+        out.state.containers[CONTAINER].plan().log_targets["loki/0"]
+            .location
+            .as_deref(),
+        Some("http://loki:3100/loki/api/v1/push")
+    );
+    assert_eq!(
+        out.unit_status,
+        Status::waiting("[leadership-gate] waiting for leadership")
+    );
+}
 
 // --- Beyond the Python tests ---
 
@@ -406,7 +480,16 @@ fn forbidden_crd_holds_back_the_token_and_the_workload() {
             .message
             .starts_with("[kubernetes:crds] forbidden")
     );
-    assert_eq!(out.executed(), [LEADERSHIP_GATE, KUBERNETES, KFP_API]);
+    assert_eq!(
+        out.executed(),
+        [
+            LEADERSHIP_GATE,
+            KUBERNETES,
+            KFP_API,
+            LOGGING,
+            LOG_FORWARDING
+        ]
+    );
     assert!(issued(&out).is_empty());
 }
 
@@ -553,4 +636,57 @@ fn an_idle_hook_restarts_nothing() {
     let container = &out.state.containers[CONTAINER];
     assert_eq!(container.start_count(SERVICE), starts);
     assert_eq!(container.files[SA_TOKEN_PATH], b"in-memory-token-2");
+}
+
+/// Loki related before the workload's Pebble answers: log forwarding waits for it, and is
+/// done on pebble-ready.
+#[test]
+fn log_forwarding_waits_for_pebble() {
+    let loki = Relation::new(7, "logging", "loki").with_remote_unit_data(
+        "loki/0",
+        [(
+            "endpoint",
+            "{\"url\": \"http://loki:3100/loki/api/v1/push\"}",
+        )],
+    );
+    let out = run(
+        Event::ConfigChanged,
+        state_before_pebble(true).with_relation(loki),
+    );
+    assert_eq!(
+        out.status_of(LOG_FORWARDING),
+        Some(&Status::waiting(
+            "waiting for Pebble in container ml-pipeline-scheduledworkflow to forward logs to Loki"
+        ))
+    );
+    let mut state = out.state;
+    state.containers.get_mut(CONTAINER).unwrap().can_connect = true;
+    let container = state.containers[CONTAINER].clone();
+    let out = run(Event::pebble_ready(&container), state);
+    assert_eq!(out.unit_status, Status::active(), "{out}");
+    assert!(
+        out.state.containers[CONTAINER]
+            .plan()
+            .log_targets
+            .contains_key("loki/0")
+    );
+}
+
+/// A Loki unit that has not sent its endpoint yet: the `logging` requirer waits for it.
+#[test]
+fn loki_without_endpoint_waits() {
+    let loki = Relation::new(7, "logging", "loki");
+    let out = run(Event::ConfigChanged, state(true).with_relation(loki));
+    assert_eq!(
+        out.status_of(LOGGING),
+        Some(&Status::waiting(
+            "waiting for `loki/0` to send `endpoint` on `logging`"
+        ))
+    );
+    assert!(
+        out.state.containers[CONTAINER]
+            .plan()
+            .log_targets
+            .is_empty()
+    );
 }
