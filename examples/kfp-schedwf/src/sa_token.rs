@@ -140,6 +140,10 @@ impl Component for SaTokenComponent {
         }
     }
 
+    fn scenario_sections(&self) -> Vec<reconciler_core::ScenarioSection> {
+        vec![InMemoryTokens::SCENARIO_SECTION]
+    }
+
     fn status(&self, _: &mut Context<'_>) -> Status {
         match &self.token {
             Some(Ok(_)) => Status::active(),
@@ -230,7 +234,45 @@ pub struct InMemoryTokens {
     failure: Option<TokenFailure>,
 }
 
+/// What a simulator scenario's `tokens:` section may say.
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ScenarioTokens {
+    /// `false`: requests fail as a connection failure does; `true`: tokens are issued again.
+    #[serde(default)]
+    reachable: Option<bool>,
+    /// Every request is refused with this HTTP status and message.
+    #[serde(default)]
+    refusing: Option<ScenarioRefusal>,
+}
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ScenarioRefusal {
+    code: u16,
+    message: String,
+}
+
 impl InMemoryTokens {
+    /// The `tokens:` section of a simulator scenario (`kfp-schedwf simulate`), offered by
+    /// [`SaTokenComponent`]: how the in-memory token issuer answers from that point on.
+    ///
+    /// ```yaml
+    /// tokens:
+    ///   reachable: false                 # requests fail as a connection failure does
+    ///   refusing: {code: 404, message: serviceaccounts "kfp-schedwf" not found}
+    /// ```
+    ///
+    /// `reachable: true` issues tokens again. After each step the simulator lists the
+    /// tokens issued so far.
+    pub const SCENARIO_SECTION: reconciler_core::ScenarioSection =
+        reconciler_core::ScenarioSection::new(
+            "tokens",
+            "the in-memory service-account token issuer: reachable, refusing",
+            load_scenario_section,
+        )
+        .with_describe(describe_scenario_section);
+
     /// A stand-in that issues every token asked for.
     pub fn new() -> InMemoryTokens {
         InMemoryTokens::default()
@@ -360,4 +402,49 @@ fn request_in_cluster(
                 }),
         }
     })
+}
+
+/// Reads a scenario's `tokens:` section into the state's token issuer.
+fn load_scenario_section(
+    value: &serde_json::Value,
+    extensions: &mut reconciler_core::Extensions,
+) -> Result<(), String> {
+    let section: ScenarioTokens = serde_json::from_value(value.clone()).map_err(|e| {
+        format!("{e}; expected e.g. `{{reachable: false}}` or `{{refusing: {{code: 404, message: not found}}}}`")
+    })?;
+    let tokens = extensions.get_or_insert_with(InMemoryTokens::new);
+    if section.reachable == Some(true) {
+        tokens.failure = None;
+    }
+    if section.reachable == Some(false) {
+        *tokens = std::mem::take(tokens).unreachable();
+    }
+    if let Some(refusal) = section.refusing {
+        if !(400..=599).contains(&refusal.code) {
+            return Err(format!(
+                "`refusing.code` {} is not an HTTP error status (400 to 599)",
+                refusal.code
+            ));
+        }
+        *tokens = std::mem::take(tokens).refusing(refusal.code, refusal.message);
+    }
+    Ok(())
+}
+
+/// The tokens issued so far, for the simulator's output.
+fn describe_scenario_section(extensions: &reconciler_core::Extensions) -> Vec<String> {
+    match extensions.get::<InMemoryTokens>() {
+        None => Vec::new(),
+        Some(tokens) if tokens.issued.is_empty() => vec!["none issued".to_owned()],
+        Some(tokens) => tokens
+            .issued
+            .iter()
+            .map(|issued| {
+                format!(
+                    "{} for ServiceAccount {}/{}",
+                    issued.token, issued.namespace, issued.spec.service_account
+                )
+            })
+            .collect(),
+    }
 }

@@ -26,6 +26,7 @@ mod secrets;
 pub(crate) mod surface;
 pub(crate) mod tools;
 
+#[cfg(feature = "simulator")]
 pub(crate) use env::{fixed_event, strip_suffix};
 pub use pebble_client::PebbleClient;
 pub use run::{run, run_charm};

@@ -49,7 +49,14 @@ fn outcome_text(outcome: &RowOutcome<'_>) -> (String, Style) {
         RowOutcome::Reconciled(Outcome::StatusOnly) => AnsiColor::Cyan,
         _ => AnsiColor::Red,
     };
-    (outcome.label(), Style::new().fg_color(Some(color.into())))
+    // The error or panic message is in the status column and the log already; repeated
+    // here it would make the table as wide as two messages.
+    let label = match outcome {
+        RowOutcome::Reconciled(Outcome::Failed { .. }) => "failed".to_owned(),
+        RowOutcome::Reconciled(Outcome::Panicked { .. }) => "panicked".to_owned(),
+        other => other.label(),
+    };
+    (label, Style::new().fg_color(Some(color.into())))
 }
 
 /// The scenario's heading.
