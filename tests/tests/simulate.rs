@@ -121,7 +121,7 @@ fn every_scenario_of_my_charm_runs_and_its_expectations_hold() {
         // Every step of these scenarios says what it expects.
         let text = std::fs::read_to_string(file).unwrap();
         let steps = text.matches("\n  - event:").count() + text.matches("\n  - action:").count();
-        let held = run.stdout.matches(": yes\n").count();
+        let held = run.stdout.matches("\nas expected: ").count();
         let actions = text.matches("\n  - action:").count();
         assert_eq!(held + actions, steps, "{}:\n{}", file.display(), run.stdout);
     }

@@ -140,7 +140,7 @@ pub(crate) fn step_text(out: &mut dyn Write, run: &StepRun<'_>) -> io::Result<()
     if let (Some(expect), Some(held)) = (&run.step.expect, run.expectation_held) {
         if held {
             let green = status_style(StatusKind::Active);
-            writeln!(out, "{green}expected {expect}: yes{green:#}")?;
+            writeln!(out, "{green}as expected: {expect}{green:#}")?;
         } else {
             let red = status_style(StatusKind::Error);
             writeln!(
