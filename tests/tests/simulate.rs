@@ -612,3 +612,86 @@ fn the_output_shown_in_docs_simulate_md_is_real() {
         std::fs::write(&doc_path, doc).expect("docs/simulate.md is written");
     }
 }
+
+/// The scenario files' JSON schema, `docs/scenario.schema.json` (for editors: a YAML
+/// language server validates a file that names it), as a validator.
+fn schema() -> jsonschema::Validator {
+    let text = std::fs::read_to_string(juju_sim::workspace().join("docs/scenario.schema.json"))
+        .expect("docs/scenario.schema.json");
+    let schema: serde_json::Value = serde_json::from_str(&text).expect("the schema is JSON");
+    jsonschema::validator_for(&schema).expect("the schema is a valid JSON schema")
+}
+
+fn as_json(yaml: &str) -> serde_json::Value {
+    serde_yaml_ng::from_str(yaml).expect("YAML")
+}
+
+#[test]
+fn every_scenario_file_in_the_repository_matches_the_published_schema() {
+    let schema = schema();
+    let mut files = scenarios();
+    files.push(juju_sim::workspace().join("examples/kfp-schedwf/scenarios/lifecycle.yaml"));
+    files.push(juju_sim::workspace().join("tests/charms/empty/install.yaml"));
+    for file in files {
+        let text = std::fs::read_to_string(&file).unwrap();
+        let errors: Vec<String> = schema
+            .iter_errors(&as_json(&text))
+            .map(|e| format!("{} at {}", e, e.instance_path))
+            .collect();
+        assert!(errors.is_empty(), "{}: {errors:?}", file.display());
+    }
+}
+
+#[test]
+fn the_schema_refuses_the_shapes_simulate_refuses() {
+    let schema = schema();
+    for (what, yaml) in [
+        ("no steps", "state: {leader: true}\n"),
+        (
+            "an unknown top-level key",
+            "steps: [{event: install}]\nstages: []\n",
+        ),
+        (
+            "an unknown step key",
+            "steps: [{event: install, expected: active}]\n",
+        ),
+        (
+            "both event and action",
+            "steps: [{event: install, action: restart}]\n",
+        ),
+        (
+            "neither event nor action",
+            "steps: [{set: {leader: true}}]\n",
+        ),
+        (
+            "a bad expectation",
+            "steps: [{event: install, expect: fine}]\n",
+        ),
+        (
+            "a relation without an app",
+            "state: {relations: [{id: 1, endpoint: db}]}\nsteps: [{event: install}]\n",
+        ),
+        (
+            "a bad unit name",
+            "state: {unit: my-charm}\nsteps: [{event: install}]\n",
+        ),
+        (
+            "a container key that is not ready",
+            "state: {containers: {workload: {up: true}}}\nsteps: [{event: install}]\n",
+        ),
+    ] {
+        assert!(
+            !schema.is_valid(&as_json(yaml)),
+            "{what}: the schema accepts {yaml:?}"
+        );
+        // And simulate refuses it too, as bad input.
+        let (_dir, path) = scenario_file(yaml);
+        let run = my_charm(&[
+            "simulate",
+            "--charm-dir",
+            &my_charm_dir(),
+            path.to_str().unwrap(),
+        ]);
+        assert_eq!(run.code, 2, "{what}: {}{}", run.stdout, run.stderr);
+    }
+}
