@@ -145,6 +145,10 @@ fn walk<C: CharmReconciler + ?Sized>(charm: &mut C, ctx: &mut Context<'_>, pass:
     let count = charm.component_count();
     let mut statuses: Vec<Option<Status>> = vec![None; count];
     let mut outcomes: Vec<Option<Outcome>> = vec![None; count];
+    // For each skipped component, the components that hold it back at the root: those
+    // among its dependencies' dependencies, however deep, that are not Active for a reason
+    // of their own. Its dependents name these instead of nesting its message in theirs.
+    let mut roots: Vec<Vec<usize>> = vec![Vec::new(); count];
     let mut executed = Vec::with_capacity(count);
 
     for position in 0..count {
@@ -168,7 +172,8 @@ fn walk<C: CharmReconciler + ?Sized>(charm: &mut C, ctx: &mut Context<'_>, pass:
         // when the line that reports the duration will be written.
         let started = tracing::enabled!(tracing::Level::INFO).then(Instant::now);
         let (status, outcome, detail) = if !waiting_on.is_empty() {
-            let (status, outcome) = skipped(charm, &statuses, &waiting_on);
+            let (status, outcome, held_back_by) = skipped(charm, &statuses, &roots, &waiting_on);
+            roots[index] = held_back_by;
             (status, outcome, Detail::default())
         } else {
             match pass {
@@ -262,26 +267,80 @@ struct Detail {
     location: Option<String>,
 }
 
-/// The status of a component skipped because `waiting_on` (indices) are not Active.
+/// The status of a component skipped because `waiting_on` (indices) are not Active, the
+/// outcome, and the components that hold it back at the root.
+///
+/// A dependency that is not Active for a reason of its own is named with its status:
+/// `waiting on a (blocked: x)`. A dependency that was itself skipped is named alone, and
+/// what holds it back is named once at the end, however deep the chain: `waiting on b,
+/// held back by a (blocked: x)`, rather than nesting b's whole message in this one (in a
+/// long chain the nested messages would grow with every link).
 fn skipped<C: CharmReconciler + ?Sized>(
     charm: &C,
     statuses: &[Option<Status>],
+    roots: &[Vec<usize>],
     waiting_on: &[usize],
-) -> (Status, Outcome) {
+) -> (Status, Outcome, Vec<usize>) {
+    let status_of = |i: usize| statuses[i].as_ref().expect("dependency visited");
+    let (held, own): (Vec<usize>, Vec<usize>) =
+        waiting_on.iter().partition(|&&d| !roots[d].is_empty());
+    let mut behind: Vec<usize> = Vec::new();
+    for &dependency in &held {
+        for &root in &roots[dependency] {
+            if !behind.contains(&root) {
+                behind.push(root);
+            }
+        }
+    }
     let mut message = String::from("waiting on ");
-    let mut names = Vec::with_capacity(waiting_on.len());
-    for (n, &dependency) in waiting_on.iter().enumerate() {
-        let name = charm.component_name(dependency);
-        let status = statuses[dependency].as_ref().expect("dependency visited");
+    for (n, &dependency) in own.iter().enumerate() {
         if n > 0 {
             message.push_str(", ");
         }
-        let _ = write!(message, "{name} ({status})");
-        names.push(name.to_owned());
+        let _ = write!(
+            message,
+            "{} ({})",
+            charm.component_name(dependency),
+            status_of(dependency)
+        );
     }
+    if !held.is_empty() {
+        if !own.is_empty() {
+            message.push_str("; on ");
+        }
+        let names: Vec<&str> = held.iter().map(|&d| charm.component_name(d)).collect();
+        let _ = write!(message, "{}, held back by ", names.join(", "));
+        for (n, &root) in behind.iter().enumerate() {
+            if n > 0 {
+                message.push_str(", ");
+            }
+            // Named with its status once: after `on` above if it is a direct dependency.
+            if own.contains(&root) {
+                message.push_str(charm.component_name(root));
+            } else {
+                let _ = write!(
+                    message,
+                    "{} ({})",
+                    charm.component_name(root),
+                    status_of(root)
+                );
+            }
+        }
+    }
+    let mut held_back_by = own.clone();
+    for root in behind {
+        if !held_back_by.contains(&root) {
+            held_back_by.push(root);
+        }
+    }
+    let names = waiting_on
+        .iter()
+        .map(|&d| charm.component_name(d).to_owned())
+        .collect();
     (
         Status::maintenance(message),
         Outcome::Skipped { waiting_on: names },
+        held_back_by,
     )
 }
 

@@ -291,8 +291,51 @@ fn transitive_skips_cascade() {
     assert_eq!(report.executed_names(), ["a"]);
     assert_eq!(
         report.status_of("c"),
+        Some(&Status::maintenance("waiting on b, held back by a (blocked: x)"))
+    );
+}
+
+#[test]
+fn a_long_chain_names_the_root_once_instead_of_nesting() {
+    let mut fixture = Fixture::new().add("c0", Script::Status(Status::waiting("no leader")), &[]);
+    for i in 1..=30 {
+        let name: &'static str = Box::leak(format!("c{i}").into_boxed_str());
+        let previous = format!("c{}", i - 1);
+        fixture = fixture.add(name, active(), &[previous.as_str()]);
+    }
+    let (report, _) = fixture.reconcile(true);
+    assert_eq!(
+        report.status_of("c30"),
         Some(&Status::maintenance(
-            "waiting on b (maintenance: waiting on a (blocked: x))"
+            "waiting on c29, held back by c0 (waiting: no leader)"
+        ))
+    );
+    assert_eq!(
+        report.status_of("c1"),
+        Some(&Status::maintenance("waiting on c0 (waiting: no leader)"))
+    );
+}
+
+#[test]
+fn own_reasons_and_held_back_dependencies_are_told_apart() {
+    // d waits on a (blocked for its own reason) and on b and c, which a and e hold back.
+    let (report, _) = Fixture::new()
+        .add("a", Script::Status(Status::blocked("x")), &[])
+        .add("e", Script::Status(Status::waiting("y")), &[])
+        .add("b", active(), &["a"])
+        .add("c", active(), &["e", "b"])
+        .add("d", active(), &["a", "b", "c"])
+        .reconcile(true);
+    assert_eq!(
+        report.status_of("c"),
+        Some(&Status::maintenance(
+            "waiting on e (waiting: y); on b, held back by a (blocked: x)"
+        ))
+    );
+    assert_eq!(
+        report.status_of("d"),
+        Some(&Status::maintenance(
+            "waiting on a (blocked: x); on b, c, held back by a, e (waiting: y)"
         ))
     );
 }

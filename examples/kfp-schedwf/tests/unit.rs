@@ -421,18 +421,14 @@ fn non_leader_touches_nothing() {
             ),
             (
                 SA_TOKEN,
-                "waiting on leadership-gate (waiting: waiting for leadership), kubernetes:crds \
-                 (maintenance: waiting on leadership-gate (waiting: waiting for leadership))"
+                "waiting on leadership-gate (waiting: waiting for leadership); on \
+                 kubernetes:crds, held back by leadership-gate"
                     .to_owned()
             ),
             (
                 PEBBLE,
-                "waiting on kubernetes:crds (maintenance: waiting on leadership-gate (waiting: \
-                 waiting for leadership)), relation:kfp-api-grpc (maintenance: waiting on \
-                 leadership-gate (waiting: waiting for leadership)), sa-token:scheduledworkflow \
-                 (maintenance: waiting on leadership-gate (waiting: waiting for leadership), \
-                 kubernetes:crds (maintenance: waiting on leadership-gate (waiting: waiting for \
-                 leadership)))"
+                "waiting on kubernetes:crds, relation:kfp-api-grpc, sa-token:scheduledworkflow, \
+                 held back by leadership-gate (waiting: waiting for leadership)"
                     .to_owned()
             ),
         ]
