@@ -291,7 +291,9 @@ fn transitive_skips_cascade() {
     assert_eq!(report.executed_names(), ["a"]);
     assert_eq!(
         report.status_of("c"),
-        Some(&Status::maintenance("waiting on b, held back by a (blocked: x)"))
+        Some(&Status::maintenance(
+            "waiting on b, held back by a (blocked: x)"
+        ))
     );
 }
 

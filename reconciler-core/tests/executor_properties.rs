@@ -395,6 +395,36 @@ fn chain(message: &str, cause: Option<&str>) -> String {
         .join(": ")
 }
 
+/// The components that hold a skipped `component` back at the root: each dependency that
+/// is not Active for a reason of its own, and, through each dependency that was itself
+/// skipped, that one's roots; each once, in that order. Empty for a component that was
+/// not skipped.
+fn roots(dag: &Dag, component: usize, memo: &mut Vec<Option<(Status, Outcome)>>) -> Vec<usize> {
+    settle(dag, component, memo);
+    if !matches!(memo[component], Some((_, Outcome::Skipped { .. }))) {
+        return Vec::new();
+    }
+    let mut own = Vec::new();
+    let mut behind = Vec::new();
+    for &dependency in &dag.depends_on[component] {
+        if settle(dag, dependency, memo).kind == StatusKind::Active {
+            continue;
+        }
+        let deeper = roots(dag, dependency, memo);
+        if deeper.is_empty() {
+            own.push(dependency);
+        } else {
+            behind.extend(deeper);
+        }
+    }
+    for root in behind {
+        if !own.contains(&root) {
+            own.push(root);
+        }
+    }
+    own
+}
+
 /// The final status and outcome of `component`, computed recursively with a memo. A
 /// dependency's status is its status *after* its own run, which is exactly what this
 /// recursion computes, independently of any execution order.
@@ -410,12 +440,63 @@ fn settle(dag: &Dag, component: usize, memo: &mut Vec<Option<(Status, Outcome)>>
         }
     }
     let result = if !waiting_on.is_empty() {
-        let held_back: Vec<String> = waiting_on
+        // The documented message: dependencies not Active for a reason of their own with
+        // their status; dependencies that were themselves skipped by name, then, once,
+        // the components that hold those back at the root (named alone if already listed).
+        let skipped_dependency = |d: usize, memo: &Vec<Option<(Status, Outcome)>>| {
+            matches!(memo[d], Some((_, Outcome::Skipped { .. })))
+        };
+        let own: Vec<&(usize, Status)> = waiting_on
             .iter()
-            .map(|(dependency, status)| format!("{} ({status})", name(*dependency)))
+            .filter(|(d, _)| !skipped_dependency(*d, memo))
             .collect();
+        let held: Vec<usize> = waiting_on
+            .iter()
+            .map(|(d, _)| *d)
+            .filter(|d| skipped_dependency(*d, memo))
+            .collect();
+        let mut behind: Vec<usize> = Vec::new();
+        for &d in &held {
+            for root in roots(dag, d, memo) {
+                if !behind.contains(&root) {
+                    behind.push(root);
+                }
+            }
+        }
+        let mut message = format!(
+            "waiting on {}",
+            own.iter()
+                .map(|(d, status)| format!("{} ({status})", name(*d)))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        if !held.is_empty() {
+            let held_names: Vec<String> = held.iter().map(|d| name(*d)).collect();
+            let behind_text: Vec<String> = behind
+                .iter()
+                .map(|&root| {
+                    if own.iter().any(|(d, _)| *d == root) {
+                        name(root)
+                    } else {
+                        let status = settle(dag, root, memo);
+                        format!("{} ({status})", name(root))
+                    }
+                })
+                .collect();
+            let prefix = if own.is_empty() { "" } else { "; on " };
+            message = format!(
+                "{}{prefix}{}, held back by {}",
+                if own.is_empty() {
+                    "waiting on "
+                } else {
+                    message.as_str()
+                },
+                held_names.join(", "),
+                behind_text.join(", ")
+            );
+        }
         (
-            Status::maintenance(format!("waiting on {}", held_back.join(", "))),
+            Status::maintenance(message),
             Outcome::Skipped {
                 waiting_on: waiting_on.iter().map(|(d, _)| name(*d)).collect(),
             },
