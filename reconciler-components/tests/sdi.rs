@@ -402,3 +402,45 @@ fn the_requirer_without_a_relation_is_blocked() {
         ))
     );
 }
+
+/// Istio with the routes optional: nothing related is Active with no routes.
+#[derive(CharmReconciler)]
+struct OptionalIstio {
+    #[component]
+    routes: SdiRequirer<Route>,
+    #[component(depends_on = [routes])]
+    gateway: Gateway,
+}
+
+impl Charm for OptionalIstio {
+    fn new() -> OptionalIstio {
+        OptionalIstio {
+            routes: SdiRequirer::new("ingress").optional(),
+            gateway: Gateway::default(),
+        }
+    }
+}
+
+#[test]
+fn an_optional_requirer_without_a_relation_is_active_and_its_dependent_runs() {
+    let out = istio()
+        .run::<OptionalIstio>(Event::ConfigChanged, State::default())
+        .unwrap();
+    assert_eq!(out.status_of("routes"), Some(&Status::active()));
+    assert_eq!(out.executed(), ["routes", "gateway"]);
+    assert_eq!(out.unit_status, Status::active());
+
+    // Related, an optional requirer is as strict as any: no versions yet is Waiting.
+    let state = State::default()
+        .with_leader(true)
+        .with_relation(Relation::new(1, "ingress", "kfp-ui"));
+    let out = istio()
+        .run::<OptionalIstio>(Event::ConfigChanged, state)
+        .unwrap();
+    assert_eq!(
+        out.status_of("routes").unwrap().kind,
+        reconciler_core::StatusKind::Waiting,
+        "{out}"
+    );
+    assert_eq!(out.executed(), ["routes"]);
+}

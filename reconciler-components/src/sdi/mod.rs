@@ -54,7 +54,8 @@
 //! application's data, validates it against the other role's schema and deserializes it
 //! into `T`; dependents read it through [`SdiRequirer::received`]. The leader also writes
 //! `_supported_versions` (both sides must). Statuses, worst first:
-//! - Blocked `missing relation <endpoint>: ...` while there is none;
+//! - Blocked `missing relation <endpoint>: ...` while there is none, unless it is
+//!   [`optional`](SdiRequirer::optional): then Active with nothing received;
 //! - Blocked for an unusable schema (as above), no common version (naming both lists),
 //!   `_supported_versions` or data that is not YAML (naming the application and the parse
 //!   position), data failing the schema (naming the application, the path and the schema's
@@ -552,6 +553,7 @@ where
 pub struct SdiRequirer<T> {
     endpoint: Cow<'static, str>,
     schema: Option<Cow<'static, str>>,
+    optional: bool,
     read: Option<(Vec<Received<T>>, Status)>,
     _data: PhantomData<fn() -> T>,
 }
@@ -562,6 +564,7 @@ impl<T: DeserializeOwned> SdiRequirer<T> {
         SdiRequirer {
             endpoint: endpoint.into(),
             schema: None,
+            optional: false,
             read: None,
             _data: PhantomData,
         }
@@ -572,6 +575,17 @@ impl<T: DeserializeOwned> SdiRequirer<T> {
     #[must_use]
     pub fn with_schema(mut self, yaml: impl Into<Cow<'static, str>>) -> SdiRequirer<T> {
         self.schema = Some(yaml.into());
+        self
+    }
+
+    /// This requirer, Active with nothing received while nothing is related, rather than
+    /// Blocked: for an endpoint the charm can do without (it then uses defaults), or whose
+    /// dependents must run to clean up when the last application leaves. As with
+    /// [`RelationDataRequirer::optional`](crate::relation_data::RelationDataRequirer::optional),
+    /// invalid or incomplete data still blocks or waits.
+    #[must_use]
+    pub fn optional(mut self) -> SdiRequirer<T> {
+        self.optional = true;
         self
     }
 
@@ -589,7 +603,11 @@ impl<T: DeserializeOwned> SdiRequirer<T> {
     fn read(&self, ctx: &mut Context<'_>) -> Result<(Vec<Received<T>>, Status), ComponentError> {
         let relations = ctx.backend().relation_ids(&self.endpoint)?;
         if relations.is_empty() {
-            let status = Status::blocked(missing_relation(ctx, &self.endpoint));
+            let status = if self.optional {
+                Status::active()
+            } else {
+                Status::blocked(missing_relation(ctx, &self.endpoint))
+            };
             return Ok((Vec::new(), status));
         }
         let interface = match Interface::load(ctx, &self.endpoint, self.schema.as_deref()) {
