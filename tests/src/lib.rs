@@ -185,10 +185,16 @@ impl<'a> Component<(&'a Workload, &'a Database)> for Backup {
 /// `[+4.7ms]` prefix of a batched `juju-log` line becomes `[+<t>]`. Nothing else changes.
 /// Used where docs show real output (`docs_execution_order`, `simulate`).
 pub fn normalise_durations(text: &str) -> String {
+    normalise_durations_after(text, &["ran in ", "failed in ", "[+"])
+}
+
+/// `text` with the duration after each of `markers` (a number and a unit, `ns`, `µs`,
+/// `ms` or `s`, as `{:.1?}` and libtest print them) replaced by `<t>`.
+pub fn normalise_durations_after(text: &str, markers: &[&str]) -> String {
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
     loop {
-        let next = ["ran in ", "failed in ", "[+"]
+        let next = markers
             .iter()
             .filter_map(|marker| rest.find(marker).map(|at| (at, marker.len())))
             .min();

@@ -152,31 +152,7 @@ fn read_page() -> Page {
 /// `finished in `, `ran in ` and `failed in `, a number with a unit (`ns`, `µs`, `ms`,
 /// `s`), as libtest and `{:.1?}` print them.
 fn normalise(text: &str) -> String {
-    const MARKERS: [&str; 3] = ["finished in ", "ran in ", "failed in "];
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    loop {
-        let next = MARKERS
-            .iter()
-            .filter_map(|marker| rest.find(marker).map(|at| (at, marker.len())))
-            .min();
-        let Some((at, len)) = next else {
-            out.push_str(rest);
-            return out;
-        };
-        out.push_str(&rest[..at + len]);
-        rest = &rest[at + len..];
-        let digits = rest
-            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-            .unwrap_or(rest.len());
-        let unit = ["ns", "µs", "ms", "s"]
-            .into_iter()
-            .find(|unit| rest[digits..].starts_with(unit));
-        if let (true, Some(unit)) = (digits > 0, unit) {
-            out.push_str("<t>");
-            rest = &rest[digits + unit.len()..];
-        }
-    }
+    reconciler_tests::normalise_durations_after(text, &["finished in ", "ran in ", "failed in "])
 }
 
 /// The sections of libtest's output (`running N tests` to `test result: ...`) that ran at
