@@ -148,7 +148,8 @@ fn walk<C: CharmReconciler + ?Sized>(charm: &mut C, ctx: &mut Context<'_>, pass:
     // For each skipped component, the components that hold it back at the root: those
     // among its dependencies' dependencies, however deep, that are not Active for a reason
     // of their own. Its dependents name these instead of nesting its message in theirs.
-    let mut roots: Vec<Vec<usize>> = vec![Vec::new(); count];
+    // Allocated on the first skip only: a reconcile where everything runs pays nothing.
+    let mut roots: Vec<Vec<usize>> = Vec::new();
     let mut executed = Vec::with_capacity(count);
 
     for position in 0..count {
@@ -172,6 +173,9 @@ fn walk<C: CharmReconciler + ?Sized>(charm: &mut C, ctx: &mut Context<'_>, pass:
         // when the line that reports the duration will be written.
         let started = tracing::enabled!(tracing::Level::INFO).then(Instant::now);
         let (status, outcome, detail) = if !waiting_on.is_empty() {
+            if roots.is_empty() {
+                roots.resize(count, Vec::new());
+            }
             let (status, outcome, held_back_by) = skipped(charm, &statuses, &roots, &waiting_on);
             roots[index] = held_back_by;
             (status, outcome, Detail::default())
