@@ -163,6 +163,15 @@ pub enum SecretEventKind {
 }
 
 impl RelationEventKind {
+    /// Every relation event kind, in the order Juju runs them for one relation.
+    pub(crate) const ALL: [RelationEventKind; 5] = [
+        RelationEventKind::Created,
+        RelationEventKind::Joined,
+        RelationEventKind::Changed,
+        RelationEventKind::Departed,
+        RelationEventKind::Broken,
+    ];
+
     /// The hook-name suffix after the endpoint: `relation-changed`, ...
     pub const fn suffix(self) -> &'static str {
         match self {

@@ -302,13 +302,7 @@ fn parse_event(
         }
     }
 
-    for kind in [
-        RelationEventKind::Created,
-        RelationEventKind::Joined,
-        RelationEventKind::Changed,
-        RelationEventKind::Departed,
-        RelationEventKind::Broken,
-    ] {
+    for kind in RelationEventKind::ALL {
         let Some(endpoint) = strip_suffix(name, kind.suffix()) else {
             continue;
         };

@@ -954,13 +954,7 @@ fn build_event(
         }
         return Ok((event, Vec::new(), Vec::new()));
     }
-    for kind in [
-        RelationEventKind::Created,
-        RelationEventKind::Joined,
-        RelationEventKind::Changed,
-        RelationEventKind::Departed,
-        RelationEventKind::Broken,
-    ] {
+    for kind in RelationEventKind::ALL {
         let Some(endpoint) = strip_suffix(name, kind.suffix()) else {
             continue;
         };
